@@ -1,0 +1,114 @@
+import { mkdir } from "node:fs/promises";
+import { Level } from "level";
+import { AnykvError } from "../errors.js";
+import type { Backend, StoredRecord, WriteOp } from "./backend.js";
+import { checkConditions, createWriteQueue } from "./conditions.js";
+import { decodeRecord, encodeRecord } from "./record-encoding.js";
+
+/** Options of the embedded LevelDB backend. */
+export interface LevelBackendOptions {
+  /**
+   * The data directory; created when missing.
+   * @default "./data"
+   */
+  readonly location: string;
+}
+
+// Records live under "r", the revision counter under "c": one LevelDB, two key spaces.
+const RECORD = "r";
+const COUNTER_KEY = "c:revision";
+
+/**
+ * The default backend: LevelDB through `level`. Every write is one atomic
+ * batch holding the records and the new revision counter, so a crash leaves
+ * either all of a write or none of it. LevelDB's LOCK file keeps a second
+ * server off the same directory.
+ */
+export async function openLevelBackend(options: LevelBackendOptions): Promise<Backend> {
+  await mkdir(options.location, { recursive: true });
+  const db = new Level<string, Uint8Array>(options.location, { keyEncoding: "utf8", valueEncoding: "view" });
+  try {
+    await db.open();
+  } catch (cause) {
+    throw openError(options.location, cause);
+  }
+  const counter = await db.get(COUNTER_KEY);
+  let revision = counter === undefined ? 0 : Number(new TextDecoder().decode(counter));
+  const enqueue = createWriteQueue();
+
+  const read = async (key: string): Promise<StoredRecord | undefined> => {
+    const bytes = await guard(() => db.get(RECORD + key));
+    return bytes === undefined ? undefined : decodeRecord(bytes);
+  };
+
+  return {
+    capabilities: { orderedScan: true, persistent: true, shared: false },
+    get: read,
+    write(ops: readonly WriteOp[], conditions = []) {
+      return enqueue(async () => {
+        await checkConditions(conditions, read);
+        const next = revision + 1;
+        const batch = db.batch();
+        for (const op of ops) {
+          if (op.type === "put") {
+            batch.put(
+              RECORD + op.key,
+              encodeRecord({ value: op.record.value, meta: { ...op.record.meta, revision: next } }),
+            );
+          } else {
+            batch.del(RECORD + op.key);
+          }
+        }
+        batch.put(COUNTER_KEY, new TextEncoder().encode(String(next)));
+        await guard(() => batch.write());
+        revision = next;
+        return next;
+      });
+    },
+    async *scan(range) {
+      const iterator = db.iterator({
+        gte: RECORD + (range.gte ?? ""),
+        lt: range.lt === undefined ? String.fromCharCode(RECORD.charCodeAt(0) + 1) : RECORD + range.lt,
+        reverse: range.reverse ?? false,
+        limit: range.limit ?? -1,
+        ...(range.signal ? { signal: range.signal } : {}),
+      });
+      try {
+        for await (const [key, bytes] of iterator) {
+          if (range.signal?.aborted) return;
+          yield [key.slice(RECORD.length), decodeRecord(bytes)] as const;
+        }
+      } finally {
+        await iterator.close();
+      }
+    },
+    async close() {
+      // Let queued writes finish first, so that every acknowledged write is on disk.
+      await enqueue(async () => undefined);
+      await db.close();
+    },
+  };
+
+  async function guard<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (cause) {
+      if (db.status !== "open")
+        throw new AnykvError("UNAVAILABLE", "the LevelDB backend is closed", { cause });
+      throw cause;
+    }
+  }
+}
+
+function openError(location: string, cause: unknown): AnykvError {
+  const inner = (cause as { cause?: { code?: string } }).cause;
+  if (inner?.code === "LEVEL_LOCKED") {
+    return new AnykvError(
+      "UNAVAILABLE",
+      `the data directory ${location} is in use by another anykv server (LevelDB lock held); ` +
+        "stop that server or start this one with another --data directory",
+      { cause },
+    );
+  }
+  return new AnykvError("UNAVAILABLE", `cannot open LevelDB in ${location}: ${String(cause)}`, { cause });
+}

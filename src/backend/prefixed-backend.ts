@@ -1,0 +1,40 @@
+import type { Backend, ScanRange, WriteOp } from "./backend.js";
+
+/**
+ * A view of `backend` under a key prefix, like abstract-level's sublevels:
+ * namespaces are prefixed views, and the conformance suite runs again on one.
+ * The view shares the parent's revision counter and does not own it: close()
+ * is a no-op.
+ */
+export function createPrefixedBackend(backend: Backend, prefix: string): Backend {
+  const outer = (key: string) => prefix + key;
+  return {
+    capabilities: backend.capabilities,
+    get: (key) => backend.get(outer(key)),
+    write: (ops, conditions = []) =>
+      backend.write(
+        ops.map((op): WriteOp => ({ ...op, key: outer(op.key) })),
+        conditions.map((c) => ({ ...c, key: outer(c.key) })),
+      ),
+    async *scan(range) {
+      // Without an upper bound, stop at the first key after every key under the prefix.
+      const lt = range.lt === undefined ? prefixEnd(prefix) : outer(range.lt);
+      const inner: ScanRange = { ...range, gte: outer(range.gte ?? ""), ...(lt === "" ? {} : { lt }) };
+      for await (const [key, record] of backend.scan(inner))
+        yield [key.slice(prefix.length), record] as const;
+    },
+    close: async () => {},
+  };
+}
+
+/** The smallest string greater than every string that starts with `prefix` ("" when there is none). */
+export function prefixEnd(prefix: string): string {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    // Skip the surrogate range, which no well-formed key contains.
+    const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+    if (next <= 0x10ffff) return points.join("") + String.fromCodePoint(next);
+  }
+  return "";
+}

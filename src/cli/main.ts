@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+import { isAnykvError } from "../errors.js";
+import { serve } from "./serve-command.js";
+
+const USAGE = `usage: anykv <command> [options]
+
+commands:
+  serve     run the server (anykv serve --help)
+`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    default:
+      process.stderr.write(USAGE);
+      process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  // Errors a person sees say what went wrong and what to do, without a stack trace.
+  const message =
+    isAnykvError(err) || err instanceof RangeError || err instanceof TypeError ? err.message : String(err);
+  console.error(`anykv: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { parseArgs } from "node:util";
+import type { ModeName } from "../codec/typed-value.js";
+import { startServer } from "../server/server.js";
+import { parseDuration, resolveServerOptions, type ServerOptions } from "../server/server-options.js";
+
+const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect on one port)
+
+  --host HOST            address to listen on           env ANYKV_HOST         default 127.0.0.1
+  --port PORT            port (0 picks a free one)      env ANYKV_PORT         default 50051
+  --data DIR             LevelDB data directory         env ANYKV_DATA         default ./data
+  --backend NAME         leveldb or memory              env ANYKV_BACKEND      default leveldb
+  --default-ttl DUR      TTL of keys put without one    env ANYKV_DEFAULT_TTL  default none (30s, 5m, 2h, 1d)
+  --default-mode MODE    auto, raw, json or pickle      env ANYKV_DEFAULT_MODE default auto
+  --no-store-none        skip puts of null values       env ANYKV_STORE_NONE_VALUES=false
+  --max-key-bytes N      longest key                    env ANYKV_MAX_KEY_BYTES default 1024
+  --max-message-bytes N  largest request                env ANYKV_MAX_MESSAGE_BYTES default 4194304
+`;
+
+/** Flags win over environment variables, which win over the defaults. */
+export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Partial<ServerOptions> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      data: { type: "string" },
+      backend: { type: "string" },
+      "default-ttl": { type: "string" },
+      "default-mode": { type: "string" },
+      "no-store-none": { type: "boolean" },
+      "max-key-bytes": { type: "string" },
+      "max-message-bytes": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const pick = (flag: string | undefined, name: string) => flag ?? env[name];
+  const options: { -readonly [K in keyof ServerOptions]?: ServerOptions[K] } = {};
+  const host = pick(values.host, "ANYKV_HOST");
+  const port = pick(values.port, "ANYKV_PORT");
+  const data = pick(values.data, "ANYKV_DATA");
+  const backend = pick(values.backend, "ANYKV_BACKEND");
+  const ttl = pick(values["default-ttl"], "ANYKV_DEFAULT_TTL");
+  const mode = pick(values["default-mode"], "ANYKV_DEFAULT_MODE");
+  const keyBytes = pick(values["max-key-bytes"], "ANYKV_MAX_KEY_BYTES");
+  const messageBytes = pick(values["max-message-bytes"], "ANYKV_MAX_MESSAGE_BYTES");
+  if (host) options.host = host;
+  if (port) options.port = integer(port, "port");
+  if (data) options.data = data;
+  if (backend) options.backend = backend as ServerOptions["backend"];
+  if (ttl) options.defaultTtlMs = parseDuration(ttl);
+  if (mode) options.defaultMode = mode as ModeName;
+  if (keyBytes) options.maxKeyBytes = integer(keyBytes, "max key bytes");
+  if (messageBytes) options.maxMessageBytes = integer(messageBytes, "max message bytes");
+  if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
+  return resolveServerOptions(options);
+}
+
+function integer(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n))
+    throw new RangeError(`invalid configuration: ${what} "${text}" is not a whole number`);
+  return n;
+}
+
+export async function serve(argv: readonly string[]): Promise<void> {
+  const options = serveOptions(argv, process.env);
+  const server = await startServer(options);
+  const where = options.backend === "memory" ? "memory (not persistent)" : `LevelDB in ${options.data}`;
+  console.log(`anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}`);
+  const stop = (signal: string) => {
+    console.log(`anykv: ${signal} received, finishing in-flight calls and closing the store`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error("anykv: error while stopping:", err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}

@@ -1,0 +1,216 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+import { Mode, type KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
+import type { ModeName } from "../codec/typed-value.js";
+import { fromWireValue, toWireValue } from "./js-value.js";
+import { createTransport, type Protocol } from "./transports.js";
+
+/** Options of a store client; every per-call option overrides the store's. */
+export interface StoreClientOptions {
+  /** The server, e.g. "http://127.0.0.1:50051". Ignored when `transport` is a Transport. */
+  readonly baseUrl: string;
+  /**
+   * The namespace every call works in.
+   * @default "" (the default namespace)
+   */
+  readonly namespace?: string;
+  /**
+   * Serialization mode.
+   * @default the server's default (auto)
+   */
+  readonly mode?: ModeName;
+  /**
+   * Throw NOT_FOUND for a missing key; when false, get returns undefined.
+   * @default true
+   */
+  readonly raiseOnNonexist?: boolean;
+  /**
+   * TTL of puts, in seconds; 0 means never expire.
+   * @default the server's default TTL
+   */
+  readonly defaultTtl?: number;
+  /** Applied to a value before it is sent. */
+  readonly serializationFunc?: (value: unknown) => unknown;
+  /** Applied to what the mode decoded (with mode raw, the bytes). */
+  readonly deserializationFunc?: (value: unknown) => unknown;
+  /**
+   * Revive stored javascript code as functions. Reviving code runs it: turn
+   * this off for data from parties you do not trust; get then throws instead.
+   * @default true
+   */
+  readonly trustCode?: boolean;
+  /**
+   * A protocol name or a ready Transport.
+   * @default "grpc"
+   */
+  readonly transport?: Protocol | Transport;
+}
+
+export type CallOptions = Partial<
+  Pick<
+    StoreClientOptions,
+    "mode" | "raiseOnNonexist" | "serializationFunc" | "deserializationFunc" | "trustCode"
+  >
+> & {
+  /** TTL in seconds; 0 means never expire. */
+  readonly ttl?: number;
+  readonly signal?: AbortSignal;
+};
+
+/** A key's metadata, with JavaScript types. */
+export interface KeyInfo {
+  readonly key: string;
+  readonly namespace: string;
+  readonly size: number;
+  readonly codec: string;
+  readonly kind: string;
+  readonly model: string;
+  readonly contentType: string;
+  readonly createdAt: Date | undefined;
+  readonly updatedAt: Date | undefined;
+  readonly expiresAt: Date | undefined;
+  readonly revision: bigint;
+}
+
+export interface ListKeysOptions {
+  readonly prefix?: string;
+  readonly excludePrefix?: string;
+  readonly glob?: string;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface AnykvStore {
+  /** The generated client underneath, for RPCs this wrapper does not cover. */
+  readonly rpc: Client<typeof StoreService>;
+  put(key: string, value: unknown, options?: CallOptions): Promise<KeyInfo | undefined>;
+  get<T = unknown>(key: string, options?: CallOptions): Promise<T>;
+  pop<T = unknown>(key: string, options?: CallOptions): Promise<T>;
+  delete(key: string, options?: CallOptions): Promise<boolean>;
+  exists(key: string, options?: CallOptions): Promise<boolean>;
+  info(key: string, options?: CallOptions): Promise<KeyInfo>;
+  touch(key: string, options?: CallOptions): Promise<Date>;
+  checksum(key: string, options?: CallOptions & { algorithm?: string }): Promise<string>;
+  keys(options?: ListKeysOptions): AsyncIterable<string>;
+}
+
+const MODES: Record<ModeName, Mode> = {
+  auto: Mode.AUTO,
+  raw: Mode.RAW,
+  json: Mode.JSON,
+  pickle: Mode.PICKLE,
+};
+
+/** A typed anykv client: JavaScript values in, the same JavaScript values out. */
+export function createStore(options: StoreClientOptions): AnykvStore {
+  const transport =
+    typeof options.transport === "object"
+      ? options.transport
+      : createTransport(options.baseUrl, options.transport);
+  const rpc = createClient(StoreService, transport);
+  const namespace = options.namespace ?? "";
+  const pick = <K extends keyof CallOptions & keyof StoreClientOptions>(
+    call: CallOptions | undefined,
+    key: K,
+  ) => call?.[key] ?? options[key];
+
+  const mode = (call?: CallOptions) => {
+    const name = pick(call, "mode");
+    return name === undefined ? Mode.UNSPECIFIED : MODES[name];
+  };
+  const ttl = (call?: CallOptions) => {
+    const seconds = call?.ttl ?? options.defaultTtl;
+    if (seconds === undefined) return undefined;
+    const whole = Math.trunc(seconds);
+    return { seconds: BigInt(whole), nanos: Math.round((seconds - whole) * 1e9) };
+  };
+  const reviveCode = (call?: CallOptions) => (language: string, source: string) => {
+    if (!(pick(call, "trustCode") ?? true)) {
+      throw new Error("the stored value is code, and this store does not trust code (trustCode: false)");
+    }
+    if (language !== "javascript") throw new Error(`cannot revive ${language} code in JavaScript`);
+    return new Function(`"use strict"; return (${source});`)();
+  };
+  const decode = (value: Parameters<typeof fromWireValue>[0], call?: CallOptions) => {
+    const decoded = fromWireValue(value, { reviveCode: reviveCode(call) });
+    const deserialize = pick(call, "deserializationFunc");
+    return deserialize ? deserialize(decoded) : decoded;
+  };
+  const read = async <T>(method: "get" | "pop", key: string, call?: CallOptions): Promise<T> => {
+    const res = await rpc[method](
+      { namespace, key, mode: mode(call), raiseOnNonexist: pick(call, "raiseOnNonexist") ?? true },
+      rpcOptions(call),
+    );
+    return (res.found ? decode(res.value, call) : undefined) as T;
+  };
+
+  return {
+    rpc,
+    async put(key, value, call) {
+      const serialize = pick(call, "serializationFunc");
+      const wire = toWireValue(serialize ? serialize(value) : value);
+      const t = ttl(call);
+      const res = await rpc.put(
+        { namespace, key, value: wire, mode: mode(call), ...(t ? { ttl: t } : {}) },
+        rpcOptions(call),
+      );
+      return res.info && toKeyInfo(res.info);
+    },
+    get: (key, call) => read("get", key, call),
+    pop: (key, call) => read("pop", key, call),
+    async delete(key, call) {
+      return (await rpc.delete({ namespace, key }, rpcOptions(call))).deleted;
+    },
+    async exists(key, call) {
+      return (await rpc.exists({ namespace, key }, rpcOptions(call))).exists;
+    },
+    async info(key, call) {
+      const res = await rpc.info({ namespace, key }, rpcOptions(call));
+      return toKeyInfo(res.info!);
+    },
+    async touch(key, call) {
+      const t = ttl(call);
+      const res = await rpc.touch({ namespace, key, ...(t ? { ttl: t } : {}) }, rpcOptions(call));
+      return timestampDate(res.touchedAt!);
+    },
+    async checksum(key, call) {
+      const res = await rpc.checksum({ namespace, key, algorithm: call?.algorithm ?? "" }, rpcOptions(call));
+      return res.checksum;
+    },
+    async *keys(list = {}) {
+      const stream = rpc.listKeys(
+        {
+          namespace,
+          prefix: list.prefix ?? "",
+          excludePrefix: list.excludePrefix ?? "",
+          glob: list.glob ?? "",
+          limit: list.limit ?? 0,
+        },
+        rpcOptions(list),
+      );
+      for await (const res of stream) yield res.key;
+    },
+  };
+}
+
+function toKeyInfo(info: WireKeyInfo): KeyInfo {
+  return {
+    key: info.key,
+    namespace: info.namespace,
+    size: Number(info.size),
+    codec: info.codec,
+    kind: info.kind,
+    model: info.model,
+    contentType: info.contentType,
+    createdAt: info.createdAt && timestampDate(info.createdAt),
+    updatedAt: info.updatedAt && timestampDate(info.updatedAt),
+    expiresAt: info.expiresAt && timestampDate(info.expiresAt),
+    revision: info.revision,
+  };
+}
+
+/** Connect call options: only a signal, when there is one. */
+function rpcOptions(call?: { readonly signal?: AbortSignal }): { signal?: AbortSignal } {
+  return call?.signal ? { signal: call.signal } : {};
+}

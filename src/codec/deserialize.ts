@@ -1,0 +1,102 @@
+import { AnykvError, isAnykvError } from "../errors.js";
+import type { CodecName } from "./codec.js";
+import { getCodec, isCodecName } from "./codec-registry.js";
+import { type Data, data } from "./data.js";
+import { isPickle } from "./pickle-codec.js";
+import { isValueKind, type ModeName, type TypedValue, type ValueKind } from "./typed-value.js";
+
+/** How a key's bytes were written; both empty for bytes without metadata (imported data). */
+export interface StoredFormat {
+  readonly codec: string;
+  readonly kind: string;
+}
+
+/**
+ * Decodes stored bytes for a get. Auto mode is type-faithful: it uses the
+ * recorded codec and returns the recorded kind. An explicit mode decodes the
+ * bytes that way whatever they are, and fails with DECODE_FAILED when they
+ * are not of that format. `key` only names the key in error messages.
+ */
+export function deserialize(
+  bytes: Uint8Array,
+  stored: StoredFormat,
+  mode: ModeName,
+  key: string,
+): TypedValue {
+  if (mode === "raw") return { kind: "raw", data: data.bytes(bytes) };
+  if (mode === "auto") return isCodecName(stored.codec) ? decodeAsStored(bytes, stored) : guess(bytes);
+  const codec = mode;
+  let decoded: Data;
+  try {
+    decoded = getCodec(codec).decode(bytes);
+  } catch (cause) {
+    if (!isAnykvError(cause, "DECODE_FAILED")) throw cause;
+    const how = stored.codec
+      ? `was stored as ${stored.kind || "bytes"} with codec ${stored.codec}`
+      : "has no metadata";
+    throw new AnykvError(
+      "DECODE_FAILED",
+      `key "${key}" ${how} and cannot be read in ${mode} mode: ${cause.message}; read it with mode auto or raw`,
+      { cause },
+    );
+  }
+  const kind = stored.codec === codec && isValueKind(stored.kind) ? stored.kind : modeKind(codec, decoded);
+  return present(decoded, kind);
+}
+
+/** Auto mode with metadata: the recorded codec, the recorded kind. */
+function decodeAsStored(bytes: Uint8Array, stored: StoredFormat): TypedValue {
+  let decoded: Data;
+  try {
+    decoded = getCodec(stored.codec).decode(bytes);
+  } catch (cause) {
+    // A pickle the server cannot load (a Python lambda, say) stays readable as bytes.
+    if (stored.codec === "pickle" && isAnykvError(cause)) return { kind: "raw", data: data.bytes(bytes) };
+    throw cause;
+  }
+  return present(decoded, isValueKind(stored.kind) ? stored.kind : naturalKind(decoded));
+}
+
+/** Bytes without metadata: anystore's order, JSON → data-only pickle → UTF-8 text → bytes. */
+function guess(bytes: Uint8Array): TypedValue {
+  const order: readonly CodecName[] = isPickle(bytes) ? ["json", "pickle", "text"] : ["json", "text"];
+  for (const codec of order) {
+    try {
+      const decoded = getCodec(codec).decode(bytes);
+      return present(decoded, modeKind(codec, decoded));
+    } catch (err) {
+      if (!isAnykvError(err)) throw err;
+    }
+  }
+  return { kind: "raw", data: data.bytes(bytes) };
+}
+
+/** The kind a codec's output naturally has when nothing was recorded. */
+function modeKind(codec: CodecName, decoded: Data): ValueKind {
+  if (codec === "json") return "json";
+  return naturalKind(decoded);
+}
+
+function naturalKind(decoded: Data): ValueKind {
+  switch (decoded.type) {
+    case "bytes":
+      return "raw";
+    case "str":
+      return "text";
+    case "code":
+      return "code";
+    default:
+      return "data";
+  }
+}
+
+/** Returns `decoded` as `kind` when its shape allows, else as its natural kind. */
+function present(decoded: Data, kind: ValueKind): TypedValue {
+  const fits =
+    kind === "data" ||
+    kind === "json" ||
+    (kind === "raw" && (decoded.type === "bytes" || decoded.type === "bytearray")) ||
+    (kind === "text" && decoded.type === "str") ||
+    (kind === "code" && decoded.type === "code");
+  return { kind: fits ? kind : naturalKind(decoded), data: decoded };
+}

@@ -1,0 +1,95 @@
+import { AnykvError } from "../errors.js";
+import { type Data, data } from "./data.js";
+
+/** A plain JSON value, as JSON.parse returns it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Whether JSON holds `value` exactly, so that JSON text read back gives the
+ * same tree. Integral floats and -0 are not exact (JSON cannot tell 2.0 from
+ * 2), nor are integers beyond 2^53, tuples, sets, bytes, dates or maps with
+ * non-string keys. Those go to pickle.
+ */
+export function isJsonExact(value: Data): boolean {
+  switch (value.type) {
+    case "none":
+    case "bool":
+    case "str":
+      return true;
+    case "int":
+      return value.value <= MAX_SAFE && value.value >= -MAX_SAFE;
+    case "float":
+      return Number.isFinite(value.value) && !Number.isInteger(value.value);
+    case "list":
+      return value.items.every(isJsonExact);
+    case "dict":
+      return value.entries.every(([k, v]) => k.type === "str" && isJsonExact(v));
+    default:
+      return false;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** JSON → Data: integral numbers become ints, the rest floats (as Python's json does). */
+export function jsonToData(value: JsonValue): Data {
+  if (value === null) return data.none;
+  switch (typeof value) {
+    case "boolean":
+      return data.bool(value);
+    case "string":
+      return data.str(value);
+    case "number":
+      return Number.isSafeInteger(value) ? data.int(value) : data.float(value);
+    default:
+      break;
+  }
+  if (Array.isArray(value)) return data.list(value.map(jsonToData));
+  return data.dict(Object.entries(value).map(([k, v]) => [data.str(k), jsonToData(v)] as const));
+}
+
+/**
+ * Data → JSON. Ints beyond 2^53 become (inexact) numbers, tuples and sets
+ * become arrays, and dict keys become strings: the lossy view a JSON reader
+ * asks for. Bytes, dates and code have no JSON form and are refused.
+ */
+export function dataToJson(value: Data): JsonValue {
+  switch (value.type) {
+    case "none":
+      return null;
+    case "bool":
+    case "str":
+      return value.value;
+    case "float":
+      return value.value;
+    case "int":
+      return Number(value.value);
+    case "list":
+    case "tuple":
+    case "set":
+    case "frozenset":
+      return value.items.map(dataToJson);
+    case "dict": {
+      const out: { [key: string]: JsonValue } = {};
+      for (const [k, v] of value.entries) out[jsonKey(k)] = dataToJson(v);
+      return out;
+    }
+    default:
+      throw new AnykvError("INVALID_VALUE", `a ${value.type} value has no JSON form`);
+  }
+}
+
+function jsonKey(key: Data): string {
+  switch (key.type) {
+    case "str":
+      return key.value;
+    case "int":
+    case "float":
+    case "bool":
+      return String(key.value);
+    case "none":
+      return "null";
+    default:
+      throw new AnykvError("INVALID_VALUE", `a ${key.type} dict key has no JSON form`);
+  }
+}

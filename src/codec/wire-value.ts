@@ -1,0 +1,78 @@
+import { create, fromJson, type JsonValue as ProtoJsonValue, toJson } from "@bufbuild/protobuf";
+import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
+import { type Value, ValueSchema } from "../../gen/anykv/v1/value_pb.js";
+import { AnykvError } from "../errors.js";
+import { data } from "./data.js";
+import { dataToJson, type JsonValue, jsonToData } from "./json-data.js";
+import type { TypedValue } from "./typed-value.js";
+import { type DataLimits, dataFromWire, dataToWire, defaultDataLimits } from "./wire-data.js";
+
+/** anykv.v1.Value → TypedValue. An empty Value is INVALID_VALUE. */
+export function valueFromWire(value: Value | undefined, limits: DataLimits = defaultDataLimits): TypedValue {
+  const kind = value?.kind;
+  switch (kind?.case) {
+    case "raw":
+      return { kind: "raw", data: data.bytes(kind.value) };
+    case "text":
+      return { kind: "text", data: data.str(kind.value) };
+    case "json":
+      return {
+        kind: "json",
+        data: jsonToData(checkDepth(toJson(JsonValueSchema, kind.value) as JsonValue, limits)),
+      };
+    case "data":
+      return { kind: "data", data: dataFromWire(kind.value, limits) };
+    case "code":
+      return { kind: "code", data: data.code(kind.value.language, kind.value.source) };
+    case "message":
+      throw new AnykvError(
+        "UNIMPLEMENTED",
+        "message values need models, which this server does not support yet",
+      );
+    case undefined:
+      throw new AnykvError(
+        "INVALID_VALUE",
+        "the request has no value: set one of raw, text, json, data, message, code",
+      );
+  }
+}
+
+/** TypedValue → anykv.v1.Value. */
+export function valueToWire(value: TypedValue): Value {
+  const d = value.data;
+  switch (value.kind) {
+    case "raw":
+      if (d.type === "bytes" || d.type === "bytearray")
+        return create(ValueSchema, { kind: { case: "raw", value: d.value } });
+      break;
+    case "text":
+      if (d.type === "str") return create(ValueSchema, { kind: { case: "text", value: d.value } });
+      break;
+    case "json":
+      return create(ValueSchema, {
+        kind: { case: "json", value: fromJson(JsonValueSchema, dataToJson(d) as ProtoJsonValue) },
+      });
+    case "code":
+      if (d.type === "code") {
+        return create(ValueSchema, {
+          kind: { case: "code", value: { language: d.language, source: d.source } },
+        });
+      }
+      break;
+    default:
+      break;
+  }
+  return create(ValueSchema, { kind: { case: "data", value: dataToWire(d) } });
+}
+
+/** JSON from the wire is bounded like data trees, so one limit covers both. */
+function checkDepth(json: JsonValue, limits: DataLimits): JsonValue {
+  const walk = (v: JsonValue, depth: number): void => {
+    if (depth > limits.maxDepth) {
+      throw new AnykvError("LIMIT_EXCEEDED", `the value nests deeper than ${limits.maxDepth} levels`);
+    }
+    if (v !== null && typeof v === "object") for (const child of Object.values(v)) walk(child, depth + 1);
+  };
+  walk(json, 0);
+  return json;
+}

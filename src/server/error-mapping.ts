@@ -1,0 +1,55 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { AnykvError, type ErrorCode } from "../errors.js";
+
+/** The one place where domain errors become gRPC codes (README: "Errors"). */
+const CODES: Readonly<Record<ErrorCode, Code>> = {
+  INVALID_KEY: Code.InvalidArgument,
+  INVALID_VALUE: Code.InvalidArgument,
+  INVALID_ARGUMENT: Code.InvalidArgument,
+  NOT_FOUND: Code.NotFound,
+  MODEL_NOT_FOUND: Code.NotFound,
+  DECODE_FAILED: Code.FailedPrecondition,
+  CONFLICT: Code.Aborted,
+  LIMIT_EXCEEDED: Code.ResourceExhausted,
+  FORBIDDEN: Code.PermissionDenied,
+  UNIMPLEMENTED: Code.Unimplemented,
+  UNAVAILABLE: Code.Unavailable,
+};
+
+/**
+ * AnykvError → ConnectError with its code; ConnectErrors pass; anything else
+ * is reported through `onInternal` and answered as INTERNAL with no internals.
+ */
+export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (err instanceof AnykvError) {
+    return new ConnectError(err.message, CODES[err.code], { "anykv-error-code": err.code }, undefined, err);
+  }
+  onInternal(err);
+  return new ConnectError("internal error", Code.Internal);
+}
+
+/** A server interceptor that maps errors of unary calls and of every streamed message. */
+export function createErrorInterceptor(onInternal: (err: unknown) => void): Interceptor {
+  const map = (err: unknown) => toConnectError(err, onInternal);
+  return (next) => async (req) => {
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      return { ...res, message: mapErrors(res.message, map) };
+    } catch (err) {
+      throw map(err);
+    }
+  };
+}
+
+async function* mapErrors<T>(
+  stream: AsyncIterable<T>,
+  map: (err: unknown) => ConnectError,
+): AsyncIterable<T> {
+  try {
+    yield* stream;
+  } catch (err) {
+    throw map(err);
+  }
+}

@@ -1,0 +1,22 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type KeyInfo, KeyInfoSchema } from "../../gen/anykv/v1/value_pb.js";
+import type { Entry } from "../store/store.js";
+
+/** A store entry's metadata as the wire's KeyInfo. */
+export function keyInfo(entry: Entry): KeyInfo {
+  const { meta } = entry;
+  return create(KeyInfoSchema, {
+    key: entry.key,
+    namespace: entry.namespace,
+    size: BigInt(entry.value.length),
+    codec: meta.codec,
+    kind: meta.kind,
+    model: meta.model,
+    contentType: meta.contentType || "application/octet-stream",
+    createdAt: timestampFromMs(meta.createdAt),
+    updatedAt: timestampFromMs(meta.updatedAt),
+    ...(meta.expiresAt === undefined ? {} : { expiresAt: timestampFromMs(meta.expiresAt) }),
+    revision: BigInt(meta.revision),
+  });
+}

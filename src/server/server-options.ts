@@ -1,0 +1,109 @@
+import type { ModeName } from "../codec/typed-value.js";
+
+/** Everything a server can be told; flags, environment and defaults meet in resolveServerOptions. */
+export interface ServerOptions {
+  /**
+   * Address to listen on.
+   * @default "127.0.0.1"
+   */
+  readonly host: string;
+  /**
+   * Port; 0 picks a free one.
+   * @default 50051
+   */
+  readonly port: number;
+  /**
+   * Storage backend: "leveldb" (embedded, persistent) or "memory" (lost at exit).
+   * @default "leveldb"
+   */
+  readonly backend: "leveldb" | "memory";
+  /**
+   * LevelDB data directory; created when missing.
+   * @default "./data"
+   */
+  readonly data: string;
+  /**
+   * TTL of keys put without one, in milliseconds; 0 for none.
+   * @default 0
+   */
+  readonly defaultTtlMs: number;
+  /**
+   * Mode of requests that leave it unspecified.
+   * @default "auto"
+   */
+  readonly defaultMode: ModeName;
+  /**
+   * Store nulls; when false a put of null is skipped.
+   * @default true
+   */
+  readonly storeNoneValues: boolean;
+  /**
+   * A get of a missing key is NOT_FOUND unless the request says otherwise.
+   * @default true
+   */
+  readonly raiseOnNonexist: boolean;
+  /**
+   * Longest key in UTF-8 bytes.
+   * @default 1024
+   */
+  readonly maxKeyBytes: number;
+  /**
+   * Deepest nesting of a value.
+   * @default 64
+   */
+  readonly maxDepth: number;
+  /**
+   * Largest request message in bytes (RESOURCE_EXHAUSTED beyond it).
+   * @default 4194304 (4 MiB, gRPC's default)
+   */
+  readonly maxMessageBytes: number;
+  /**
+   * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
+   * @default 10000
+   */
+  readonly shutdownTimeoutMs: number;
+}
+
+export const defaultServerOptions: ServerOptions = Object.freeze({
+  host: "127.0.0.1",
+  port: 50051,
+  backend: "leveldb",
+  data: "./data",
+  defaultTtlMs: 0,
+  defaultMode: "auto",
+  storeNoneValues: true,
+  raiseOnNonexist: true,
+  maxKeyBytes: 1024,
+  maxDepth: 64,
+  maxMessageBytes: 4 * 1024 * 1024,
+  shutdownTimeoutMs: 10_000,
+});
+
+/** Merges options over the defaults and checks them once, at start-up. */
+export function resolveServerOptions(options: Partial<ServerOptions> = {}): ServerOptions {
+  const o = { ...defaultServerOptions, ...options };
+  const fail = (why: string): never => {
+    throw new RangeError(`invalid configuration: ${why}`);
+  };
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) fail(`port ${o.port} is not 0 to 65535`);
+  if (o.backend !== "leveldb" && o.backend !== "memory")
+    fail(`backend "${String(o.backend)}" is not leveldb or memory`);
+  if (!(o.defaultTtlMs >= 0)) fail("the default TTL must not be negative");
+  if (!["auto", "raw", "json", "pickle"].includes(o.defaultMode))
+    fail(`mode "${o.defaultMode}" is not auto, raw, json or pickle`);
+  if (!(Number.isInteger(o.maxKeyBytes) && o.maxKeyBytes >= 1))
+    fail("max key bytes must be a positive integer");
+  if (!(Number.isInteger(o.maxDepth) && o.maxDepth >= 1)) fail("max depth must be a positive integer");
+  if (!(Number.isInteger(o.maxMessageBytes) && o.maxMessageBytes >= 1024))
+    fail("max message bytes must be at least 1024");
+  return o;
+}
+
+/** Parses "90", "90s", "500ms", "5m", "2h", "1d" to milliseconds (a bare number is seconds). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match)
+    throw new RangeError(`invalid duration "${text}": use a number of seconds or 500ms, 30s, 5m, 2h, 1d`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"] ?? 1000;
+  return Math.round(Number(match[1]) * unit);
+}

@@ -1,0 +1,117 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Backend } from "../backend/backend.js";
+import { openLevelBackend } from "../backend/leveldb-backend.js";
+import { createMemoryBackend } from "../backend/memory-backend.js";
+import { Store } from "../store/store.js";
+import { createErrorInterceptor } from "./error-mapping.js";
+import { routes } from "./routes.js";
+import { resolveServerOptions, type ServerOptions } from "./server-options.js";
+
+export interface RunningServer {
+  /** Base URL for clients, e.g. http://127.0.0.1:50051 */
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
+  close(): Promise<void>;
+}
+
+// Every HTTP/2 connection starts with this preface; HTTP/1.1 requests never do.
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * Starts anykv on one port for gRPC (h2c), gRPC-Web and Connect over both
+ * HTTP/2 and HTTP/1.1. Node's cleartext HTTP/2 server refuses HTTP/1.1, so a
+ * plain TCP listener reads the first bytes and hands the socket to the HTTP/2
+ * or the HTTP/1.1 server.
+ */
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const o = resolveServerOptions(options);
+  const backend: Backend =
+    o.backend === "memory" ? createMemoryBackend() : await openLevelBackend({ location: o.data });
+  const store = new Store(backend, {
+    defaultTtlMs: o.defaultTtlMs,
+    storeNoneValues: o.storeNoneValues,
+    maxKeyBytes: o.maxKeyBytes,
+  });
+  const handler = connectNodeAdapter({
+    routes: routes({
+      store,
+      defaultMode: o.defaultMode,
+      raiseOnNonexist: o.raiseOnNonexist,
+      dataLimits: { maxDepth: o.maxDepth },
+    }),
+    interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
+    readMaxBytes: o.maxMessageBytes,
+  });
+
+  const h2 = http2.createServer({}, handler);
+  const h1 = http.createServer(handler);
+  const sessions = new Set<http2.Http2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+
+  const tcp = net.createServer((socket) => {
+    socket.once("data", (first) => {
+      socket.pause();
+      socket.unshift(first);
+      const isH2 = first
+        .subarray(0, H2_PREFACE.length)
+        .equals(H2_PREFACE.subarray(0, Math.min(first.length, H2_PREFACE.length)));
+      if (isH2) {
+        // The HTTP/2 session reads what is buffered on the socket first, then takes over its handle.
+        h2.emit("connection", socket);
+      } else {
+        h1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+    socket.on("error", () => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(o.port, o.host, () => {
+      tcp.off("error", reject);
+      resolve();
+    });
+  });
+  const address = tcp.address() as net.AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    store,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
+        // GOAWAY: sessions take no new streams, and close once their streams finish.
+        for (const session of sessions) session.close();
+        h1.closeIdleConnections();
+        const drained = Promise.all([
+          stopped,
+          ...[...sessions].map(
+            (s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.once("close", resolve))),
+          ),
+        ]);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, o.shutdownTimeoutMs);
+        });
+        await Promise.race([drained, timeout]);
+        clearTimeout(timer);
+        for (const session of sessions) session.destroy();
+        h1.closeAllConnections();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import type { Backend, NewRecord } from "../../src/backend/backend.js";
+import { isAnykvError } from "../../src/errors.js";
+
+/** Builds a fresh, empty backend per test; `reopen` (when persistent) closes and opens the same data. */
+export interface BackendFactory {
+  readonly name: string;
+  create(): Promise<Backend>;
+  reopen?(backend: Backend): Promise<Backend>;
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const record = (text: string, extra: Partial<NewRecord["meta"]> = {}): NewRecord => ({
+  value: bytes(text),
+  meta: { codec: "text", kind: "text", model: "", contentType: "text/plain", createdAt: 1, updatedAt: 2, ...extra },
+});
+const collect = async <T>(it: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
+
+/**
+ * The backend conformance suite: every backend runs it, and it runs again on
+ * a prefixed (namespaced) view. It branches on capabilities, never on names.
+ */
+export function backendSuite(factory: BackendFactory): void {
+  describe(`backend conformance: ${factory.name}`, () => {
+    it("returns undefined for a missing key", async () => {
+      const b = await factory.create();
+      expect(await b.get("nope")).toBeUndefined();
+      await b.close();
+    });
+
+    it("stores bytes and metadata together and assigns increasing revisions", async () => {
+      const b = await factory.create();
+      const r1 = await b.write([{ type: "put", key: "a", record: record("one", { expiresAt: 99 }) }]);
+      const r2 = await b.write([{ type: "put", key: "a", record: record("two") }]);
+      expect(r2).toBeGreaterThan(r1);
+      const got = await b.get("a");
+      expect(new TextDecoder().decode(got!.value)).toBe("two");
+      expect(got!.meta).toMatchObject({ codec: "text", kind: "text", createdAt: 1, updatedAt: 2, revision: r2 });
+      expect(got!.meta.expiresAt).toBeUndefined();
+      await b.close();
+    });
+
+    it("keeps binary values byte for byte, including empty ones", async () => {
+      const b = await factory.create();
+      const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+      await b.write([
+        { type: "put", key: "bin", record: { ...record(""), value: all } },
+        { type: "put", key: "empty", record: record("") },
+      ]);
+      expect([...(await b.get("bin"))!.value]).toEqual([...all]);
+      expect((await b.get("empty"))!.value.length).toBe(0);
+      await b.close();
+    });
+
+    it("applies a multi-op write atomically with one revision", async () => {
+      const b = await factory.create();
+      await b.write([{ type: "put", key: "gone", record: record("x") }]);
+      const rev = await b.write([
+        { type: "put", key: "k1", record: record("1") },
+        { type: "put", key: "k2", record: record("2") },
+        { type: "del", key: "gone" },
+      ]);
+      expect((await b.get("k1"))!.meta.revision).toBe(rev);
+      expect((await b.get("k2"))!.meta.revision).toBe(rev);
+      expect(await b.get("gone")).toBeUndefined();
+      await b.close();
+    });
+
+    it("refuses a write whose condition fails and changes nothing", async () => {
+      const b = await factory.create();
+      const rev = await b.write([{ type: "put", key: "c", record: record("old") }]);
+      const attempt = b.write(
+        [
+          { type: "put", key: "c", record: record("new") },
+          { type: "put", key: "other", record: record("x") },
+        ],
+        [{ key: "c", revision: rev + 100 }],
+      );
+      await expect(attempt).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT"));
+      expect(new TextDecoder().decode((await b.get("c"))!.value)).toBe("old");
+      expect(await b.get("other")).toBeUndefined();
+      await expect(b.write([], [{ key: "c", revision: null }])).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT"));
+      await b.write([{ type: "put", key: "c", record: record("newer") }], [{ key: "c", revision: rev }]);
+      await b.write([{ type: "put", key: "fresh", record: record("f") }], [{ key: "fresh", revision: null }]);
+      expect(new TextDecoder().decode((await b.get("fresh"))!.value)).toBe("f");
+      await b.close();
+    });
+
+    it("lets exactly one of many concurrent absent-conditioned writes win", async () => {
+      const b = await factory.create();
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          b.write([{ type: "put", key: "race", record: record(String(i)) }], [{ key: "race", revision: null }]),
+        ),
+      );
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      await b.close();
+    });
+
+    it("scans in code point order, with ranges, reverse and limit", async () => {
+      const b = await factory.create();
+      expect(b.capabilities.orderedScan).toBe(true);
+      const keys = ["b", "a/1", "a", "a/2", "\u{1F600}", "\uFFFD", "c"];
+      for (const key of keys) await b.write([{ type: "put", key, record: record(key) }]);
+      const all = (await collect(b.scan({}))).map(([k]) => k);
+      expect(all).toEqual(["a", "a/1", "a/2", "b", "c", "\uFFFD", "\u{1F600}"]);
+      const range = (await collect(b.scan({ gte: "a/", lt: "a0" }))).map(([k]) => k);
+      expect(range).toEqual(["a/1", "a/2"]);
+      const reversed = (await collect(b.scan({ reverse: true, limit: 2 }))).map(([k]) => k);
+      expect(reversed).toEqual(["\u{1F600}", "\uFFFD"]);
+      await b.close();
+    });
+
+    it("stops a scan when its signal aborts", async () => {
+      const b = await factory.create();
+      for (let i = 0; i < 10; i++) await b.write([{ type: "put", key: `k${i}`, record: record("v") }]);
+      const controller = new AbortController();
+      const seen: string[] = [];
+      try {
+        for await (const [key] of b.scan({ signal: controller.signal })) {
+          seen.push(key);
+          if (seen.length === 3) controller.abort();
+        }
+      } catch (err) {
+        expect((err as Error).name).toMatch(/Abort/);
+      }
+      expect(seen.length).toBe(3);
+      await b.close();
+    });
+
+    it("fails with UNAVAILABLE after close", async () => {
+      const b = await factory.create();
+      await b.close();
+      await expect(b.get("x")).rejects.toSatisfy((e) => isAnykvError(e, "UNAVAILABLE"));
+    });
+
+    if (factory.reopen) {
+      const reopen = factory.reopen;
+      it("keeps data and the revision counter across a reopen", async () => {
+        const b = await factory.create();
+        expect(b.capabilities.persistent).toBe(true);
+        const rev = await b.write([{ type: "put", key: "p", record: record("kept") }]);
+        const again = await reopen(b);
+        expect(new TextDecoder().decode((await again.get("p"))!.value)).toBe("kept");
+        expect(await again.write([{ type: "put", key: "q", record: record("q") }])).toBeGreaterThan(rev);
+        await again.close();
+      });
+    }
+  });
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { isAnykvError } from "../../src/errors.js";
+import { compileGlob } from "../../src/store/glob.js";
+import { checkNamespace, normalizeKey, normalizePrefix } from "../../src/store/keys.js";
+
+describe("key rules", () => {
+  it.each([
+    ["a/./b/", "a/b"],
+    ["a/b/.", "a/b"],
+    ["a//b", "a/b"],
+    ["foo", "foo"],
+    ["with space/ü/\u{1F600}", "with space/ü/\u{1F600}"],
+  ])("normalizes %j to %j", (key, normalized) => expect(normalizeKey(key, 1024)).toBe(normalized));
+
+  it.each([
+    ["", /empty/],
+    [".", /empty/],
+    ["/abs", /start with \//],
+    ["a/../b", /\.\. segments/],
+    ["..", /\.\. segments/],
+    ["nul\u0000byte", /control characters/],
+    ["tab\there", /control characters/],
+    ["lone\uD800surrogate", /not valid Unicode/],
+  ])("refuses %j", (key, why) => {
+    expect(() => normalizeKey(key, 1024)).toThrow(why);
+    try {
+      normalizeKey(key, 1024);
+    } catch (err) {
+      expect(isAnykvError(err, "INVALID_KEY")).toBe(true);
+    }
+  });
+
+  it("counts the limit in UTF-8 bytes", () => {
+    expect(normalizeKey("a".repeat(1024), 1024)).toHaveLength(1024);
+    expect(() => normalizeKey("a".repeat(1025), 1024)).toThrow(/at most 1024 bytes/);
+    expect(() => normalizeKey("ü".repeat(513), 1024)).toThrow(/at most 1024 bytes/);
+  });
+
+  it("treats an empty or dot prefix as everything", () => {
+    expect(normalizePrefix("", 1024)).toBe("");
+    expect(normalizePrefix("./", 1024)).toBe("");
+    expect(normalizePrefix("foo/", 1024)).toBe("foo");
+  });
+
+  it("checks namespaces", () => {
+    expect(checkNamespace("tenant-1/app_x.y")).toBe("tenant-1/app_x.y");
+    expect(() => checkNamespace("bad\u0000ns")).toThrow(/invalid namespace/);
+  });
+});
+
+describe("globs", () => {
+  it.each([
+    ["*.json", "a.json", true],
+    ["*.json", "x/a.json", false],
+    ["**/*.json", "a.json", true],
+    ["**/*.json", "x/y/a.json", true],
+    ["**/*.json", "x/y/a.txt", false],
+    ["x/**", "x/y/z", true],
+    ["a?c", "abc", true],
+    ["a?c", "a/c", false],
+    ["file(1).txt", "file(1).txt", true],
+  ])("%s matches %s: %s", (glob, key, expected) => expect(compileGlob(glob)(key)).toBe(expected));
+});
