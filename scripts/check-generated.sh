@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Fails when `buf generate` would change gen/: generated code is committed and never edited.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+npx buf generate --template '{"version":"v2","plugins":[{"local":"node_modules/.bin/protoc-gen-es","out":"'"$tmp"'/gen","opt":["target=ts","import_extension=js"]}]}' proto
+if ! diff -r gen "$tmp/gen"; then
+  echo "gen/ is out of date: run 'npx buf generate' and commit the result" >&2
+  exit 1
+fi

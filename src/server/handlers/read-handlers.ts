@@ -1,0 +1,52 @@
+import { createHash } from "node:crypto";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
+import { AnykvError } from "../../errors.js";
+import { keyInfo } from "../key-info.js";
+import { type HandlerContext, notFound, type ReadResponse } from "./handler-context.js";
+
+type ReadHandlers = Pick<ServiceImpl<typeof StoreService>, "get" | "pop" | "exists" | "info" | "checksum">;
+
+const CHECKSUM_ALGORITHMS = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-512"]);
+
+export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
+  const { store } = ctx;
+  return {
+    async get(req) {
+      const entry = await store.get(req.namespace, req.key);
+      return entry ? ctx.read(entry, req) : ctx.missing(req);
+    },
+
+    async pop(req) {
+      // Decode before the delete commits: a pop that cannot answer must not lose the value.
+      let response: ReadResponse | undefined;
+      const entry = await store.pop(req.namespace, req.key, (found) => {
+        response = ctx.read(found, req);
+      });
+      return entry && response ? response : ctx.missing(req);
+    },
+
+    async exists(req) {
+      return { exists: await store.exists(req.namespace, req.key) };
+    },
+
+    async info(req) {
+      const entry = await store.get(req.namespace, req.key);
+      if (!entry) throw notFound(req.namespace, store.key(req.key));
+      return { info: keyInfo(entry) };
+    },
+
+    async checksum(req) {
+      const algorithm = (req.algorithm || "sha256").toLowerCase();
+      if (!CHECKSUM_ALGORITHMS.has(algorithm)) {
+        throw new AnykvError(
+          "INVALID_ARGUMENT",
+          `unknown checksum algorithm "${req.algorithm}"; use one of ${[...CHECKSUM_ALGORITHMS].join(", ")}`,
+        );
+      }
+      const entry = await store.get(req.namespace, req.key);
+      if (!entry) throw notFound(req.namespace, store.key(req.key));
+      return { algorithm, checksum: createHash(algorithm).update(entry.value).digest("hex") };
+    },
+  };
+}

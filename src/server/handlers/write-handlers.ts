@@ -1,0 +1,52 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
+import type { Data } from "../../codec/data.js";
+import { valueFromWire } from "../../codec/wire-value.js";
+import { keyInfo } from "../key-info.js";
+import { type HandlerContext, rejectModel, ttlMs } from "./handler-context.js";
+
+type WriteHandlers = Pick<ServiceImpl<typeof StoreService>, "put" | "delete" | "touch">;
+
+export function createWriteHandlers(ctx: HandlerContext): WriteHandlers {
+  const { store } = ctx;
+  return {
+    async put(req) {
+      rejectModel(req.model);
+      const value = valueFromWire(req.value, ctx.limits);
+      if (value.data.type === "none" && !store.options.storeNoneValues) {
+        store.key(req.key); // a skipped put still answers a bad key
+        return { stored: false };
+      }
+      const entry = await ctx.write(req.namespace, req.key, value, ctx.mode(req.mode), { ttlMs: ttlMs(req.ttl) });
+      return { stored: true, info: keyInfo(entry) };
+    },
+
+    async delete(req) {
+      return { deleted: await store.delete(req.namespace, req.key) };
+    },
+
+    async touch(req) {
+      const now = store.options.now();
+      const value = { kind: "data", data: utcDateTime(now) } as const;
+      const entry = await ctx.write(req.namespace, req.key, value, "auto", { ttlMs: ttlMs(req.ttl) });
+      return { touchedAt: timestampFromMs(now), info: keyInfo(entry) };
+    },
+  };
+}
+
+/** The time as a timezone-aware UTC datetime, as Python's datetime.now(timezone.utc). */
+function utcDateTime(ms: number): Data {
+  const d = new Date(ms);
+  return {
+    type: "datetime",
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    microsecond: d.getUTCMilliseconds() * 1000,
+    utcOffsetSeconds: 0,
+  };
+}
