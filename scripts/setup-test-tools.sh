@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+
 python3 -m pip install --quiet --disable-pip-version-check -r test/python/requirements.txt
 
 mkdir -p .tools/bin

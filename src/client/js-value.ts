@@ -48,12 +48,16 @@ export function fromWireValue(value: Value | undefined, options: DataToJsOptions
   }
 }
 
+const JSON_DEPTH_LIMIT = 90;
+
 /**
  * Whether JSON text holds `value` exactly: null, booleans, finite numbers
  * (not -0), strings, arrays and plain objects of those.
  */
 export function isPlainJson(value: unknown, depth = 0): value is JsonValue {
-  if (depth > 1000) return false;
+  // protobuf-es parses google.protobuf.Value at most 100 levels deep; deeper trees travel
+  // as data, and the server answers them with its own nesting limit.
+  if (depth > JSON_DEPTH_LIMIT) return false;
   if (value === null || typeof value === "string" || typeof value === "boolean") return true;
   if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
   if (Array.isArray(value)) {

@@ -46,6 +46,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     }),
     interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
     readMaxBytes: o.maxMessageBytes,
+    // A Data level is two messages deep (Data, DataList). Parse a margin past maxDepth so
+    // that too-deep values reach the handlers and get RESOURCE_EXHAUSTED from anykv's own
+    // check; only far deeper ones stop at protobuf-es's parser (INTERNAL, as in grpc-go).
+    binaryOptions: { recursionLimit: o.maxDepth * 2 + 100 },
+    jsonOptions: { recursionLimit: o.maxDepth * 2 + 100 },
   });
 
   const h2 = http2.createServer({}, handler);
