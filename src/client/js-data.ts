@@ -1,5 +1,6 @@
 import type { Data } from "../codec/data.js";
 import { data } from "../codec/data.js";
+import { functionSource } from "./function-source.js";
 import {
   bytearray,
   frozenset,
@@ -153,14 +154,3 @@ export function dataToJs(value: Data, options: DataToJsOptions): unknown {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** The source of a function as an expression that evaluates to it. */
-export function functionSource(fn: (...args: unknown[]) => unknown): string {
-  const source = Function.prototype.toString.call(fn);
-  if (source.endsWith("{ [native code] }")) {
-    throw new TypeError(
-      `anykv cannot store ${fn.name || "this function"}: it is built in or bound, so it has no source`,
-    );
-  }
-  return source;
-}

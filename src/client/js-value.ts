@@ -2,7 +2,8 @@ import { create, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Value, ValueSchema } from "../../gen/anykv/v1/value_pb.js";
 import { dataFromWire, dataToWire } from "../codec/wire-data.js";
-import { type DataToJsOptions, dataToJs, functionSource, jsToData } from "./js-data.js";
+import { functionSource } from "./function-source.js";
+import { type DataToJsOptions, dataToJs, jsToData } from "./js-data.js";
 import { isTuple } from "./python-types.js";
 
 /**

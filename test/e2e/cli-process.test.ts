@@ -17,7 +17,9 @@ describe("anykv serve as a process", () => {
     const inflight = Array.from({ length: 200 }, (_, i) => store.put(`inflight/${i}`, i).then(() => i));
     await new Promise((r) => setTimeout(r, 5));
     const exitCode = await first.stop("SIGTERM");
-    const acknowledged = (await Promise.allSettled(inflight)).flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const acknowledged = (await Promise.allSettled(inflight)).flatMap((r) =>
+      r.status === "fulfilled" ? [r.value] : [],
+    );
     expect(exitCode).toBe(0);
     expect(first.output()).toContain("SIGTERM received");
 
@@ -53,7 +55,10 @@ describe("anykv serve as a process", () => {
     const info = await store.put("k", "v");
     expect(info!.expiresAt!.getTime() - info!.updatedAt!.getTime()).toBe(3_600_000);
     await server.stop();
-    const flagged = await spawnServer(["--default-ttl", "30s"], { ANYKV_BACKEND: "memory", ANYKV_DEFAULT_TTL: "1h" });
+    const flagged = await spawnServer(["--default-ttl", "30s"], {
+      ANYKV_BACKEND: "memory",
+      ANYKV_DEFAULT_TTL: "1h",
+    });
     const info2 = await createStore({ baseUrl: flagged.url }).put("k", "v");
     expect(info2!.expiresAt!.getTime() - info2!.updatedAt!.getTime()).toBe(30_000);
     await flagged.stop();

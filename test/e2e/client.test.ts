@@ -54,12 +54,19 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("typed client over %s",
     }
     await store.put("iter", range(100), { serializationFunc: (d) => [...(d as Iterable<number>)] });
     const got = await store.get<Generator<number>>("iter", {
-      deserializationFunc: (d) => (function* () { yield* d as number[]; })(),
+      deserializationFunc: (d) =>
+        (function* () {
+          yield* d as number[];
+        })(),
     });
     expect([...got]).toEqual([...range(100)]);
     await store.put("four", 4, { serializationFunc: (x) => (x as number) * 2 });
     expect(await store.get("four")).toBe(8);
-    const s = createStore({ baseUrl: server.url, transport: protocol, deserializationFunc: (b) => (b as Uint8Array).length });
+    const s = createStore({
+      baseUrl: server.url,
+      transport: protocol,
+      deserializationFunc: (b) => (b as Uint8Array).length,
+    });
     await s.put("raw-len", "abcd");
     expect(await s.get("raw-len", { mode: "raw" })).toBe(4);
   });
@@ -92,7 +99,9 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("typed client over %s",
     expect(info).toMatchObject({ key, size: 5, codec: "text", kind: "text", namespace: `ns-${protocol}` });
     expect(info.createdAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     expect(info.expiresAt).toBeUndefined();
-    expect(await store.checksum(key)).toBe("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    expect(await store.checksum(key)).toBe(
+      "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+    );
     expect(await store.checksum(key, { algorithm: "md5" })).toBe("5d41402abc4b2a76b9719d911017c592");
     expect(await store.checksum(key, { algorithm: "sha1" })).toBe("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
     expect(await codeOf(store.checksum(key, { algorithm: "crc-nope" }))).toBe(Code.InvalidArgument);
@@ -126,9 +135,14 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("typed client over %s",
       for await (const k of store.keys(opts)) out.push(k);
       return out;
     };
-    expect(await list({ prefix: base })).toEqual(["a.json", "b/c.json", "b/d.txt", "e.txt"].map((k) => `${base}/${k}`));
+    expect(await list({ prefix: base })).toEqual(
+      ["a.json", "b/c.json", "b/d.txt", "e.txt"].map((k) => `${base}/${k}`),
+    );
     expect(await list({ prefix: base, glob: "**/*.json" })).toEqual([`${base}/a.json`, `${base}/b/c.json`]);
-    expect(await list({ prefix: base, excludePrefix: `${base}/b` })).toEqual([`${base}/a.json`, `${base}/e.txt`]);
+    expect(await list({ prefix: base, excludePrefix: `${base}/b` })).toEqual([
+      `${base}/a.json`,
+      `${base}/e.txt`,
+    ]);
     expect(await list({ prefix: base, limit: 1 })).toEqual([`${base}/a.json`]);
   });
 
@@ -151,7 +165,9 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("typed client over %s",
     const err = await store.get(key, { mode: "json" }).catch((e: unknown) => e as ConnectError);
     expect((err as ConnectError).code).toBe(Code.FailedPrecondition);
     expect((err as ConnectError).rawMessage).toContain(key);
-    expect(await store.pop(key, { mode: "json" }).catch((e: ConnectError) => e.code)).toBe(Code.FailedPrecondition);
+    expect(await store.pop(key, { mode: "json" }).catch((e: ConnectError) => e.code)).toBe(
+      Code.FailedPrecondition,
+    );
     expect(await store.get(key)).toBe("not json");
   });
 

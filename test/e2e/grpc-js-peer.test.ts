@@ -11,9 +11,10 @@ import { startTestServer, uniqueKey } from "../support/server.js";
  */
 type Callback<T> = (err: grpc.ServiceError | null, res: T) => void;
 type Unary = (req: object, cb: Callback<Record<string, unknown>>) => void;
-type StoreStub = grpc.Client & Record<string, Unary> & {
-  ListKeys(req: object): grpc.ClientReadableStream<{ key: string }>;
-};
+type StoreStub = grpc.Client &
+  Record<string, Unary> & {
+    ListKeys(req: object): grpc.ClientReadableStream<{ key: string }>;
+  };
 
 let server: RunningServer;
 let stub: StoreStub;
@@ -56,13 +57,18 @@ describe("an independent @grpc/grpc-js client", () => {
     const raw = await call("Get", { key: `${key}-raw` });
     expect([...(raw.value as { raw: Buffer }).raw]).toEqual([0, 1, 255]);
 
-    const json = { structValue: { fields: { a: { numberValue: 1 }, b: { listValue: { values: [{ boolValue: true }] } } } } };
+    const json = {
+      structValue: { fields: { a: { numberValue: 1 }, b: { listValue: { values: [{ boolValue: true }] } } } },
+    };
     await call("Put", { key: `${key}-json`, value: { json } });
     const gotJson = await call("Get", { key: `${key}-json` });
     expect(gotJson.value).toMatchObject({ json: { structValue: { fields: { a: { numberValue: 1 } } } } });
 
     const big = { intValue: "123456789012345678901234567890" };
-    await call("Put", { key: `${key}-data`, value: { data: { listValue: { items: [big, { stringValue: "x" }] } } } });
+    await call("Put", {
+      key: `${key}-data`,
+      value: { data: { listValue: { items: [big, { stringValue: "x" }] } } },
+    });
     const gotData = await call("Get", { key: `${key}-data`, mode: "MODE_PICKLE" });
     expect(gotData.value).toMatchObject({ data: { listValue: { items: [big, { stringValue: "x" }] } } });
   });
@@ -84,7 +90,9 @@ describe("an independent @grpc/grpc-js client", () => {
     expect(await codeOf("Get", { key: uniqueKey() })).toBe(grpc.status.NOT_FOUND);
     expect(await codeOf("Get", { key: "../x" })).toBe(grpc.status.INVALID_ARGUMENT);
     expect(await codeOf("Put", { key: "k" })).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(await codeOf("Put", { key: "k", value: { text: "t" }, mode: "MODE_RAW" })).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(await codeOf("Put", { key: "k", value: { text: "t" }, mode: "MODE_RAW" })).toBe(
+      grpc.status.INVALID_ARGUMENT,
+    );
     const key = uniqueKey();
     await call("Put", { key, value: { text: "not json" } });
     expect(await codeOf("Get", { key, mode: "MODE_JSON" })).toBe(grpc.status.FAILED_PRECONDITION);

@@ -11,7 +11,10 @@ beforeAll(async () => {
 });
 
 /** curl, speaking Connect's JSON protocol over HTTP/1.1 to the same port as gRPC. */
-async function curl(method: string, body: object): Promise<{ status: number; json: Record<string, unknown> }> {
+async function curl(
+  method: string,
+  body: object,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const { stdout } = await run("curl", [
     "--silent",
     "--http1.1",
@@ -35,7 +38,9 @@ describe("Connect JSON over plain HTTP/1.1 (curl)", () => {
     expect((await curl("Get", { key })).json).toMatchObject({ found: true, value: { text: "hello" } });
 
     await curl("Put", { key: `${key}/j`, value: { json: { a: [1, "two", null] } } });
-    expect((await curl("Get", { key: `${key}/j` })).json).toMatchObject({ value: { json: { a: [1, "two", null] } } });
+    expect((await curl("Get", { key: `${key}/j` })).json).toMatchObject({
+      value: { json: { a: [1, "two", null] } },
+    });
 
     await curl("Put", { key: `${key}/r`, value: { raw: Buffer.from("bytes!").toString("base64") } });
     expect((await curl("Get", { key: `${key}/r` })).json).toMatchObject({ value: { raw: "Ynl0ZXMh" } });
@@ -57,9 +62,33 @@ describe("Connect JSON over plain HTTP/1.1 (curl)", () => {
   });
 
   it("serves HTTP/1.1 and HTTP/2 on one port", async () => {
-    const h2 = await run("curl", ["--silent", "--http2-prior-knowledge", "-H", "Content-Type: application/json", "-d", "{}", "-o", "/dev/null", "-w", "%{http_version}", `${server.url}/anykv.v1.StoreService/ListKeys`]);
+    const h2 = await run("curl", [
+      "--silent",
+      "--http2-prior-knowledge",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      "{}",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version}",
+      `${server.url}/anykv.v1.StoreService/ListKeys`,
+    ]);
     expect(h2.stdout).toBe("2");
-    const h1 = await run("curl", ["--silent", "--http1.1", "-H", "Content-Type: application/json", "-d", '{"key":"x"}', "-o", "/dev/null", "-w", "%{http_version}", `${server.url}/anykv.v1.StoreService/Exists`]);
+    const h1 = await run("curl", [
+      "--silent",
+      "--http1.1",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      '{"key":"x"}',
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version}",
+      `${server.url}/anykv.v1.StoreService/Exists`,
+    ]);
     expect(h1.stdout).toBe("1.1");
   });
 });
