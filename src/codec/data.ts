@@ -85,3 +85,20 @@ export const data = {
   dict: (entries: readonly (readonly [Data, Data])[]): Data => ({ type: "dict", entries }),
   code: (language: string, source: string): Data => ({ type: "code", language, source }),
 } as const;
+
+/** Whether a tree holds a function anywhere, for servers that refuse to store code. */
+export function containsCode(value: Data): boolean {
+  switch (value.type) {
+    case "code":
+      return true;
+    case "list":
+    case "tuple":
+    case "set":
+    case "frozenset":
+      return value.items.some(containsCode);
+    case "dict":
+      return value.entries.some(([k, v]) => containsCode(k) || containsCode(v));
+    default:
+      return false;
+  }
+}

@@ -1,19 +1,16 @@
-import { AnykvError } from "../errors.js";
 import type { Codec } from "./codec.js";
+import { decodePickle, encodePickle } from "./pickle/index.js";
 
-/** Python pickle. Placeholder until the pickle reader and writer land. */
+export { isPickle } from "./pickle/index.js";
+
+/**
+ * Python's pickle: protocol 4 out, protocols 0–5 in, data only. Python
+ * programs read what anykv writes and anykv reads what they write; reading
+ * never runs anything (see pickle/pickle-reader.ts).
+ */
 export const pickleCodec: Codec = {
   name: "pickle",
   contentType: "application/python-pickle",
-  encode() {
-    throw new AnykvError("UNIMPLEMENTED", "pickle mode is not implemented yet");
-  },
-  decode() {
-    throw new AnykvError("UNIMPLEMENTED", "pickle mode is not implemented yet");
-  },
+  encode: encodePickle,
+  decode: (bytes) => decodePickle(bytes),
 };
-
-/** Whether bytes look like a pickle (placeholder: never, until the reader lands). */
-export function isPickle(_bytes: Uint8Array): boolean {
-  return false;
-}

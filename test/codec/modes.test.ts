@@ -64,7 +64,9 @@ describe("get with an explicit mode", () => {
     expect(got).toEqual(v("raw", data.bytes(text.encode("hello"))));
   });
   it("json parses text that holds JSON", () => {
-    expect(roundTrip(v("text", data.str("[1,2]")), "auto", "json")).toEqual(v("json", data.list([data.int(1), data.int(2)])));
+    expect(roundTrip(v("text", data.str("[1,2]")), "auto", "json")).toEqual(
+      v("json", data.list([data.int(1), data.int(2)])),
+    );
   });
   it("json on bytes that are not JSON is DECODE_FAILED naming the key and how it was stored", () => {
     expect(() => roundTrip(v("text", data.str("hello")), "auto", "json")).toThrow(
@@ -74,20 +76,55 @@ describe("get with an explicit mode", () => {
   it("text put in json mode is a JSON string and reads back as text", () => {
     const s = serialize(v("text", data.str("hi")), "json", "k");
     expect(new TextDecoder().decode(s.bytes)).toBe('"hi"');
-    expect(deserialize(s.bytes, { codec: "json", kind: "text" }, "auto", "k")).toEqual(v("text", data.str("hi")));
+    expect(deserialize(s.bytes, { codec: "json", kind: "text" }, "auto", "k")).toEqual(
+      v("text", data.str("hi")),
+    );
   });
 });
 
 describe("auto mode guesses for bytes without metadata (anystore's order)", () => {
   const none = { codec: "", kind: "" };
   it("JSON first", () => {
-    expect(deserialize(text.encode('{"a": 1}'), none, "auto", "k")).toEqual(v("json", data.dict([[data.str("a"), data.int(1)]])));
+    expect(deserialize(text.encode('{"a": 1}'), none, "auto", "k")).toEqual(
+      v("json", data.dict([[data.str("a"), data.int(1)]])),
+    );
   });
   it("then UTF-8 text", () => {
-    expect(deserialize(text.encode("plain words"), none, "auto", "k")).toEqual(v("text", data.str("plain words")));
+    expect(deserialize(text.encode("plain words"), none, "auto", "k")).toEqual(
+      v("text", data.str("plain words")),
+    );
   });
   it("then bytes", () => {
     const bytes = new Uint8Array([0xff, 0x00, 0xfe]);
     expect(deserialize(bytes, none, "auto", "k")).toEqual(v("raw", data.bytes(bytes)));
+  });
+});
+
+describe("pickles the server cannot load", () => {
+  it("stay readable as bytes in auto mode, and fail in pickle mode naming the global", () => {
+    // protocol 4: PROTO 4, SHORT_BINUNICODE "os", SHORT_BINUNICODE "system", STACK_GLOBAL,
+    // SHORT_BINUNICODE "id", TUPLE1, REDUCE, STOP: never to be executed.
+    const hostile = new Uint8Array([
+      0x80,
+      4,
+      0x8c,
+      2,
+      ...text.encode("os"),
+      0x8c,
+      6,
+      ...text.encode("system"),
+      0x93,
+      0x8c,
+      2,
+      ...text.encode("id"),
+      0x85,
+      0x52,
+      0x2e,
+    ]);
+    const stored = { codec: "pickle", kind: "data" };
+    expect(deserialize(hostile, stored, "auto", "k")).toEqual(v("raw", data.bytes(hostile)));
+    expect(() => deserialize(hostile, stored, "pickle", "k")).toThrow(
+      /pickle refers to os\.system, which anykv does not load/,
+    );
   });
 });

@@ -1,0 +1,52 @@
+import { AnykvError } from "../../errors.js";
+
+/**
+ * Bounds on what decodePickle materialises. A pickle can describe far more
+ * than its own size (memo references repeat a value without copying it), so
+ * the counts are of the value as a consumer sees it: every shared reference
+ * counts again.
+ */
+export interface PickleLimits {
+  /**
+   * Deepest container nesting in the decoded value.
+   * @default 1000 (CPython's default recursion limit, so Python can re-pickle what we accept)
+   */
+  readonly maxDepth: number;
+  /**
+   * Most values (containers and scalars) in the decoded value, counting each shared reference again.
+   * @default 10_000_000
+   */
+  readonly maxItems: number;
+  /**
+   * Most payload in the decoded value: str length in UTF-16 units, bytes and bytearray
+   * lengths, and the size of ints beyond 64 bits, counting each shared reference again.
+   * @default 268_435_456 (256 MiB)
+   */
+  readonly maxBytes: number;
+  /**
+   * Most memo entries the pickle may define.
+   * @default 10_000_000
+   */
+  readonly maxMemo: number;
+}
+
+export const defaultPickleLimits: PickleLimits = Object.freeze({
+  maxDepth: 1000,
+  maxItems: 10_000_000,
+  maxBytes: 256 * 1024 * 1024,
+  maxMemo: 10_000_000,
+});
+
+/** Merges `partial` over the defaults; a limit must be a positive integer. */
+export function resolvePickleLimits(partial: Partial<PickleLimits> = {}): PickleLimits {
+  const limits = { ...defaultPickleLimits, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new AnykvError(
+        "INVALID_ARGUMENT",
+        `pickle limit ${name} must be a positive integer, got ${value}`,
+      );
+    }
+  }
+  return limits;
+}

@@ -1,0 +1,90 @@
+import { encodeLong } from "./long-codec.js";
+import { Op } from "./opcodes.js";
+import { PickleOutput } from "./pickle-output.js";
+
+/**
+ * The writer's shared machinery: the output, the memo counter, and the
+ * opcodes every kind of value uses (ints, bytes, globals, `f(*args)`), each
+ * written as CPython's C pickler writes it, opcode boundaries included.
+ */
+export class PicklerCore {
+  readonly out = new PickleOutput();
+  private memoSize = 0;
+  /** Memo indexes of module-name strings and of globals already written (Python memoizes both). */
+  private readonly moduleNames = new Map<string, number>();
+  private readonly globals = new Map<string, number>();
+
+  /** MEMOIZE the value just written; returns its memo index. */
+  memoize(): number {
+    this.out.op(Op.MEMOIZE);
+    return this.memoSize++;
+  }
+
+  get(index: number): void {
+    if (index < 256) this.out.opU8(Op.BINGET, index);
+    else this.out.opU32(Op.LONG_BINGET, index);
+  }
+
+  /** BININT1/BININT2/BININT when the int fits, else LONG1/LONG4 (CPython's save_long). */
+  saveInt(v: bigint): void {
+    if (v >= 0n && v <= 0xffn) this.out.opU8(Op.BININT1, Number(v));
+    else if (v >= 0n && v <= 0xffffn) this.out.opU16(Op.BININT2, Number(v));
+    else if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) this.out.opI32(Op.BININT, Number(v));
+    else {
+      const bytes = encodeLong(v);
+      if (bytes.length < 256) this.out.opPayload(Op.LONG1, 1, bytes);
+      else this.out.opPayload(Op.LONG4, 4, bytes);
+    }
+  }
+
+  saveBytes(value: Uint8Array): void {
+    if (value.length <= 0xff) this.out.opPayload(Op.SHORT_BINBYTES, 1, value);
+    else if (value.length > 0xffff_ffff) this.out.opPayload(Op.BINBYTES8, 8, value);
+    else this.out.opPayload(Op.BINBYTES, 4, value);
+    this.memoize();
+    this.out.boundary();
+  }
+
+  /** STACK_GLOBAL of module.name, or a memo reference once it has been written. */
+  saveGlobal(module: string, name: string): void {
+    const key = `${module}.${name}`;
+    const known = this.globals.get(key);
+    if (known !== undefined) {
+      this.get(known);
+    } else {
+      const moduleIndex = this.moduleNames.get(module);
+      if (moduleIndex !== undefined) {
+        this.get(moduleIndex);
+      } else {
+        this.out.str(module);
+        this.moduleNames.set(module, this.memoize());
+      }
+      this.out.boundary();
+      this.out.str(name);
+      this.memoize();
+      this.out.boundary();
+      this.out.op(Op.STACK_GLOBAL);
+      this.globals.set(key, this.memoize());
+    }
+    this.out.boundary();
+  }
+
+  /**
+   * `module.name(*args)` as CPython's save_reduce writes it: the global, the
+   * arguments (written by `saveArgs`, `argCount` of them) as a tuple, REDUCE.
+   * Returns the result's memo index.
+   */
+  reduce(module: string, name: string, argCount: number, saveArgs: () => void): number {
+    this.saveGlobal(module, name);
+    saveArgs();
+    if (argCount === 0) {
+      this.out.op(Op.EMPTY_TUPLE);
+    } else {
+      this.out.op(Op.TUPLE1 + argCount - 1);
+      this.memoize();
+    }
+    this.out.boundary();
+    this.out.op(Op.REDUCE);
+    return this.memoize();
+  }
+}

@@ -1,0 +1,144 @@
+import { AnykvError } from "../../errors.js";
+import type { Data } from "../data.js";
+import type { Expansion } from "./expansion.js";
+import { decodeLong } from "./long-codec.js";
+import { Op } from "./opcodes.js";
+import type { PickleInput } from "./pickle-input.js";
+import {
+  badText,
+  decodeQuotedString,
+  decodeRawUnicodeEscape,
+  latin1String,
+  MAX_DECIMAL_DIGITS,
+  parseFloatText,
+  parseIntText,
+} from "./text-literals.js";
+
+/**
+ * The opcodes that push one scalar (None, bool, int, float, str, bytes,
+ * bytearray) read from their own argument. Split from the unpickler's main
+ * loop, which handles the stack, the memo and the containers.
+ */
+
+const NONE: Data = { type: "none" };
+const TRUE: Data = { type: "bool", value: true };
+const FALSE: Data = { type: "bool", value: false };
+/** BININT1 values: immutable, so one object per value serves every pickle. */
+const SMALL_INTS: readonly Data[] = Array.from({ length: 256 }, (_, i) => ({
+  type: "int",
+  value: BigInt(i),
+}));
+
+/** The value opcode `op` (at byte `at`) pushes, or undefined when `op` is not a scalar opcode. */
+export function readScalar(
+  op: number,
+  at: number,
+  input: PickleInput,
+  expansion: Expansion,
+): Data | undefined {
+  switch (op) {
+    case Op.NONE:
+      return NONE;
+    case Op.NEWTRUE:
+      return TRUE;
+    case Op.NEWFALSE:
+      return FALSE;
+    case Op.BININT1:
+      return SMALL_INTS[input.u8("BININT1")];
+    case Op.BININT2:
+      return { type: "int", value: BigInt(input.u16("BININT2")) };
+    case Op.BININT:
+      return { type: "int", value: BigInt(input.i32("BININT")) };
+    case Op.LONG1:
+      return long(input, input.u8("LONG1"), "LONG1", expansion);
+    case Op.LONG4:
+      return long(input, nonNegative(input.i32("LONG4"), "LONG4", at), "LONG4", expansion);
+    case Op.INT:
+    case Op.LONG:
+      return textInt(op === Op.LONG, at, input, expansion);
+    case Op.BINFLOAT:
+      return { type: "float", value: input.f64be("BINFLOAT") };
+    case Op.FLOAT: {
+      const value = parseFloatText(latin1String(input.line("FLOAT")));
+      if (value === undefined) throw badText("FLOAT", at);
+      return { type: "float", value };
+    }
+    case Op.SHORT_BINUNICODE:
+      return { type: "str", value: input.utf8(input.u8("SHORT_BINUNICODE"), "SHORT_BINUNICODE") };
+    case Op.BINUNICODE:
+      return { type: "str", value: input.utf8(input.u32("BINUNICODE"), "BINUNICODE") };
+    case Op.BINUNICODE8:
+      return { type: "str", value: input.utf8(input.u64("BINUNICODE8"), "BINUNICODE8") };
+    case Op.UNICODE: {
+      const value = decodeRawUnicodeEscape(input.line("UNICODE"));
+      if (value === undefined) throw badText("UNICODE", at);
+      return { type: "str", value };
+    }
+    // Python 2 str: read as pickle.loads(…, encoding="latin1") does (see pickle-reader.ts).
+    case Op.SHORT_BINSTRING:
+      return { type: "str", value: input.latin1(input.u8("SHORT_BINSTRING"), "SHORT_BINSTRING") };
+    case Op.BINSTRING:
+      return {
+        type: "str",
+        value: input.latin1(nonNegative(input.i32("BINSTRING"), "BINSTRING", at), "BINSTRING"),
+      };
+    case Op.STRING: {
+      const bytes = decodeQuotedString(input.line("STRING"));
+      if (bytes === undefined) throw badText("STRING", at);
+      return { type: "str", value: latin1String(bytes) };
+    }
+    case Op.SHORT_BINBYTES:
+      return bytes("bytes", input, input.u8("SHORT_BINBYTES"), "SHORT_BINBYTES");
+    case Op.BINBYTES:
+      return bytes("bytes", input, input.u32("BINBYTES"), "BINBYTES");
+    case Op.BINBYTES8:
+      return bytes("bytes", input, input.u64("BINBYTES8"), "BINBYTES8");
+    case Op.BYTEARRAY8:
+      return bytes("bytearray", input, input.u64("BYTEARRAY8"), "BYTEARRAY8");
+    default:
+      return undefined;
+  }
+}
+
+function nonNegative(size: number, opcode: string, at: number): number {
+  if (size < 0)
+    throw new AnykvError(
+      "DECODE_FAILED",
+      `pickle has a ${opcode} with negative length ${size} at byte ${at}`,
+    );
+  return size;
+}
+
+/** Copied out of the input, so that the value does not change if the caller reuses its buffer. */
+function bytes(type: "bytes" | "bytearray", input: PickleInput, size: number, opcode: string): Data {
+  return { type, value: input.slice(size, opcode).slice() };
+}
+
+function long(input: PickleInput, size: number, opcode: string, expansion: Expansion): Data {
+  const value: Data = { type: "int", value: decodeLong(input.slice(size, opcode)) };
+  expansion.noteBigInt(value, size);
+  return value;
+}
+
+/** INT ("I01" and "I00" are Python 2's True and False) and LONG (with Python 2's trailing "L"). */
+function textInt(isLong: boolean, at: number, input: PickleInput, expansion: Expansion): Data {
+  const opcode = isLong ? "LONG" : "INT";
+  let text = latin1String(input.line(opcode));
+  if (!isLong && text === "01") return TRUE;
+  if (!isLong && text === "00") return FALSE;
+  if (isLong && text.endsWith("L")) text = text.slice(0, -1);
+  const value = parseIntText(text);
+  if (value === undefined) {
+    if (text.length > MAX_DECIMAL_DIGITS) {
+      throw new AnykvError(
+        "DECODE_FAILED",
+        `pickle has an int of more than ${MAX_DECIMAL_DIGITS} digits at byte ${at}, as Python refuses`,
+      );
+    }
+    throw badText(opcode, at);
+  }
+  const d: Data = { type: "int", value };
+  // About 2.4 decimal digits per byte.
+  expansion.noteBigInt(d, Math.ceil(text.length / 2.4));
+  return d;
+}
