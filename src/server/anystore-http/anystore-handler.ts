@@ -1,0 +1,128 @@
+import type { Store } from "../../store/store.js";
+import type { HttpHandler, HttpRequest } from "../http-types.js";
+import {
+  type AnystoreRequest,
+  deleteValue,
+  getValue,
+  headValue,
+  listKeys,
+  putValue,
+  touchValue,
+} from "./anystore-routes.js";
+import { HttpError, sendError } from "./http-errors.js";
+
+/** Settings of the anystore-compatible HTTP API. */
+export interface AnystoreHttpOptions {
+  /**
+   * Path the API is served under, e.g. "/anystore": `anystore+http://host:port/anystore`.
+   * @default "/anystore"
+   */
+  readonly prefix: string;
+  /**
+   * The namespace the API reads and writes.
+   * @default ""
+   */
+  readonly namespace?: string;
+  /**
+   * Largest PUT body in bytes (413 beyond it).
+   * @default 4194304
+   */
+  readonly maxBodyBytes?: number;
+  /** Called with errors that are answered as 500 "internal error". */
+  readonly onInternal?: (err: unknown) => void;
+}
+
+/** The HTTP API as a (req, res) handler, and the test the server uses to route to it. */
+export interface AnystoreHttp {
+  /** Whether a request path belongs to the API (the prefix, or below it). */
+  matches(url: string): boolean;
+  readonly handle: HttpHandler;
+}
+
+/**
+ * anystore's HTTP API (anystore/api/routes.py, spoken by its `anystore+http://`
+ * filesystem) over the Store: GET/HEAD/PUT/DELETE/PATCH on /{key}, key listing
+ * on /{prefix}/. Keys are checked by the same rules as over gRPC.
+ */
+export function createAnystoreHttp(store: Store, options: AnystoreHttpOptions): AnystoreHttp {
+  const prefix = options.prefix;
+  const namespace = options.namespace ?? "";
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const onInternal = options.onInternal ?? ((err: unknown) => console.error("anykv: internal error:", err));
+  const pathOf = (url: string) => url.split("?", 1)[0] ?? "";
+  return {
+    matches(url) {
+      const path = pathOf(url);
+      return path === prefix || path.startsWith(`${prefix}/`);
+    },
+    async handle(req, res) {
+      const abort = new AbortController();
+      const onClose = () => abort.abort();
+      res.once("close", onClose);
+      try {
+        const url = req.url ?? "/";
+        const query = new URLSearchParams(url.slice(pathOf(url).length + 1));
+        const r: AnystoreRequest = {
+          store,
+          namespace,
+          path: decodePath(pathOf(url).slice(prefix.length).replace(/^\//, "")),
+          query,
+          req,
+          res,
+          storeUrl: `http://${host(req)}${prefix}`,
+          maxBodyBytes,
+          signal: abort.signal,
+        };
+        await route(r);
+      } catch (err) {
+        sendError(res, err, onInternal);
+      } finally {
+        res.off("close", onClose);
+      }
+    },
+  };
+}
+
+function route(r: AnystoreRequest): Promise<void> {
+  const listing = r.path === "" || r.path.endsWith("/");
+  switch (r.req.method) {
+    case "GET":
+      return listing ? listKeys(r) : getValue(r);
+    case "HEAD":
+      // A listing path is no value: 404, as anystore answers HEAD on a directory.
+      return listing ? notFound(r) : headValue(r);
+    case "PUT":
+      return putValue(r);
+    case "DELETE":
+      return deleteValue(r);
+    case "PATCH":
+      return touchValue(r);
+    default:
+      throw new HttpError(
+        405,
+        `method ${r.req.method} is not served here: use GET, HEAD, PUT, DELETE or PATCH`,
+        {
+          Allow: "GET, HEAD, PUT, DELETE, PATCH",
+        },
+      );
+  }
+}
+
+async function notFound(r: AnystoreRequest): Promise<void> {
+  r.res.statusCode = 404;
+  r.res.end();
+}
+
+/** Percent-decodes the path. Dot segments are kept, so that the key rules refuse `..`. */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, `the path "${path}" is not valid percent-encoding`);
+  }
+}
+
+function host(req: HttpRequest): string {
+  const value = req.headers.host ?? req.headers[":authority"];
+  return typeof value === "string" ? value : "localhost";
+}

@@ -1,0 +1,189 @@
+import { createHash } from "node:crypto";
+import { serialize } from "../../codec/serialize.js";
+import { AnykvError } from "../../errors.js";
+import type { Store } from "../../store/store.js";
+import type { HttpRequest, HttpResponse } from "../http-types.js";
+import { parseByteRange } from "./byte-range.js";
+import { statHeaders } from "./stat-headers.js";
+import { utcNow } from "./utc-now.js";
+
+/** What one request of the HTTP API works on. */
+export interface AnystoreRequest {
+  readonly store: Store;
+  readonly namespace: string;
+  /** The decoded path below the API's prefix, without the leading "/". */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly req: HttpRequest;
+  readonly res: HttpResponse;
+  /** The API's own base URL, reported as x-anystore-store. */
+  readonly storeUrl: string;
+  readonly maxBodyBytes: number;
+  readonly signal: AbortSignal;
+}
+
+const CHECKSUMS = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-512"]);
+
+/** GET /{key}: the stored bytes, or one byte range of them (206). */
+export async function getValue(r: AnystoreRequest): Promise<void> {
+  const entry = await found(r);
+  const headers = statHeaders(entry, r.storeUrl);
+  const rangeHeader = r.req.headers.range;
+  let body = entry.value;
+  if (rangeHeader !== undefined) {
+    const { start, end } = parseByteRange(rangeHeader, entry.value.length);
+    body = entry.value.subarray(start, end + 1);
+    headers["Content-Range"] = `bytes ${start}-${end}/${entry.value.length}`;
+    headers["Content-Length"] = String(body.length);
+    r.res.statusCode = 206;
+  }
+  send(r.res, headers, body);
+}
+
+/** HEAD /{key}: the headers of GET; with ?checksum=true also x-anystore-checksum. */
+export async function headValue(r: AnystoreRequest): Promise<void> {
+  const entry = await r.store.get(r.namespace, r.path);
+  if (!entry) {
+    r.res.statusCode = 404;
+    r.res.end();
+    return;
+  }
+  const headers = statHeaders(entry, r.storeUrl);
+  if (isTrue(r.query.get("checksum"))) {
+    const algorithm = (r.query.get("algorithm") || "sha256").toLowerCase();
+    if (!CHECKSUMS.has(algorithm)) {
+      throw new AnykvError(
+        "INVALID_ARGUMENT",
+        `unknown checksum algorithm "${algorithm}"; use one of ${[...CHECKSUMS].join(", ")}`,
+      );
+    }
+    headers["x-anystore-checksum"] = createHash(algorithm).update(entry.value).digest("hex");
+  }
+  send(r.res, headers);
+}
+
+/**
+ * PUT /{key}: stores the body as raw bytes without kind metadata (codec and
+ * kind empty), like data imported from anystore; gRPC reads in auto mode
+ * guess what it is. 201, as anystore answers.
+ */
+export async function putValue(r: AnystoreRequest): Promise<void> {
+  const key = r.store.key(r.path); // a bad key is refused before the body is read
+  const value = await readBody(r.req, r.maxBodyBytes, key);
+  await r.store.put(r.namespace, key, { value, codec: "", kind: "", model: "", contentType: "" });
+  r.res.statusCode = 201;
+  r.res.end();
+}
+
+/** DELETE /{key}: 204, or 404 when there was nothing to delete (anystore's answers). */
+export async function deleteValue(r: AnystoreRequest): Promise<void> {
+  const { deleted } = await r.store.delete(r.namespace, r.path);
+  r.res.statusCode = deleted ? 204 : 404;
+  r.res.end();
+}
+
+/**
+ * PATCH /{key}: anystore's touch. Stores the current UTC time as gRPC's Touch
+ * does (a pickled aware datetime that Python reads natively) and answers it in
+ * ISO 8601, as Python's datetime.isoformat() prints it.
+ */
+export async function touchValue(r: AnystoreRequest): Promise<void> {
+  const key = r.store.key(r.path);
+  const now = utcNow(r.store.options.now());
+  const value = { kind: "data", data: now.data } as const;
+  const serialized = serialize(value, "auto", key);
+  await r.store.put(r.namespace, key, {
+    value: serialized.bytes,
+    codec: serialized.codec,
+    kind: value.kind,
+    model: "",
+    contentType: serialized.contentType,
+  });
+  send(r.res, { "Content-Type": "text/plain; charset=utf-8" }, Buffer.from(now.iso));
+}
+
+/**
+ * GET /{prefix}/ (and GET / for everything): the keys below the prefix,
+ * relative to it, one a line, streamed as the store yields them.
+ * `exclude_prefix` is relative to the listed prefix, `glob` matches the key
+ * relative to it (anystore's parameters; anykv's segment semantics).
+ */
+export async function listKeys(r: AnystoreRequest): Promise<void> {
+  const prefix = r.path.replace(/\/+$/, "");
+  const exclude = r.query.get("exclude_prefix");
+  const glob = r.query.get("glob");
+  const keys = r.store.keys(r.namespace, {
+    prefix,
+    ...(exclude ? { excludePrefix: prefix ? `${prefix}/${exclude.replace(/^\/+/, "")}` : exclude } : {}),
+    ...(glob ? { glob } : {}),
+    signal: r.signal,
+  });
+  const strip = prefix ? prefix.length + 1 : 0;
+  let started = false;
+  for await (const key of keys) {
+    if (!started) {
+      r.res.statusCode = 200;
+      r.res.setHeader("Content-Type", "application/octet-stream");
+      started = true;
+    }
+    if (!r.res.write(`${key.slice(strip)}\n`)) await drained(r.res);
+  }
+  if (!started) {
+    r.res.statusCode = 200;
+    r.res.setHeader("Content-Type", "application/octet-stream");
+  }
+  r.res.end();
+}
+
+/** The live entry under the request's key; 404 with anystore's detail when missing. */
+async function found(r: AnystoreRequest) {
+  const entry = await r.store.get(r.namespace, r.path);
+  if (!entry) throw new AnykvError("NOT_FOUND", `key "${r.store.key(r.path)}" does not exist`);
+  return entry;
+}
+
+function send(res: HttpResponse, headers: Record<string, string>, body?: Uint8Array): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (body === undefined) {
+    res.end();
+    return;
+  }
+  res.setHeader("Content-Length", body.length);
+  res.end(body);
+}
+
+async function readBody(req: HttpRequest, max: number, key: string): Promise<Uint8Array> {
+  const length = Number(req.headers["content-length"] ?? 0);
+  const tooLarge = () =>
+    new AnykvError(
+      "LIMIT_EXCEEDED",
+      `the value for key "${key}" is larger than ${max} bytes; raise --max-message-bytes to store it`,
+    );
+  if (length > max) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    size += bytes.length;
+    if (size > max) throw tooLarge();
+    chunks.push(bytes);
+  }
+  return new Uint8Array(Buffer.concat(chunks, size));
+}
+
+function drained(res: HttpResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Python/FastAPI booleans: true, 1, yes, on. */
+function isTrue(value: string | null): boolean {
+  return value !== null && ["true", "1", "yes", "on"].includes(value.toLowerCase());
+}
