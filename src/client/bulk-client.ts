@@ -1,0 +1,245 @@
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import type { ItemError, StoreService } from "../../gen/anykv/v1/store_pb.js";
+import type { Mode, Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
+import type { CallOptions, KeyInfo, ListKeysOptions } from "./store-client.js";
+
+/** Conditions of a put or delete: the write happens only if the key is at that revision, or absent. */
+export interface WriteConditions {
+  /** The key's current revision (KeyInfo.revision) must be this one; else ABORTED. */
+  readonly ifRevision?: bigint | number;
+  /** The key must not exist (expired keys do not); else ABORTED. */
+  readonly ifAbsent?: boolean;
+}
+
+/** One item of putMany, or a put op of a batch. */
+export interface PutItem extends WriteConditions {
+  readonly key: string;
+  readonly value: unknown;
+  /** TTL in seconds; 0 means never expire. */
+  readonly ttl?: number;
+  readonly mode?: CallOptions["mode"];
+}
+
+/** One item of deleteMany (a bare key is a delete without conditions), or a delete op of a batch. */
+export interface DeleteItem extends WriteConditions {
+  readonly key: string;
+}
+
+/** One op of a batch. */
+export type BatchItem = ({ readonly type: "put" } & PutItem) | ({ readonly type: "delete" } & DeleteItem);
+
+/** The outcome of one key of getMany. `error` is set when that key alone failed. */
+export interface GetManyResult<T = unknown> {
+  readonly key: string;
+  readonly found: boolean;
+  readonly value?: T;
+  readonly info?: KeyInfo;
+  readonly error?: ConnectError;
+}
+
+/** The outcome of one item of putMany. */
+export interface PutManyResult {
+  readonly key: string;
+  readonly stored: boolean;
+  readonly info?: KeyInfo;
+  readonly error?: ConnectError;
+}
+
+/** The outcome of one item of deleteMany. */
+export interface DeleteManyResult {
+  readonly key: string;
+  readonly deleted: boolean;
+  /** The revision of the delete; 0n when nothing was deleted. */
+  readonly revision: bigint;
+  readonly error?: ConnectError;
+}
+
+/** The outcome of a batch: its revision and one result per op. */
+export interface BatchResult {
+  readonly revision: bigint;
+  readonly results: ReadonlyArray<
+    | { readonly type: "put"; readonly stored: boolean; readonly info?: KeyInfo }
+    | { readonly type: "delete"; readonly deleted: boolean; readonly revision: bigint }
+  >;
+}
+
+/** One item of values(): the value, or why it could not be decoded (the listing goes on). */
+export interface ListedValue<T = unknown> {
+  readonly key: string;
+  readonly info: KeyInfo;
+  readonly value?: T;
+  readonly error?: ConnectError;
+}
+
+export type ListValuesOptions = ListKeysOptions &
+  Pick<CallOptions, "mode" | "deserializationFunc" | "trustCode">;
+
+export interface DeletePrefixOptions {
+  readonly excludePrefix?: string;
+  readonly glob?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** The parts of the store client the bulk methods share with it. */
+export interface ClientCore {
+  readonly rpc: Client<typeof StoreService>;
+  readonly namespace: string;
+  mode(call?: CallOptions): Mode;
+  ttl(call?: CallOptions): { seconds: bigint; nanos: number } | undefined;
+  encode(value: unknown, call?: CallOptions): Value;
+  decode(value: Value | undefined, call?: CallOptions): unknown;
+  keyInfo(info: WireKeyInfo): KeyInfo;
+}
+
+export interface BulkMethods {
+  values<T = unknown>(options?: ListValuesOptions): AsyncIterable<ListedValue<T>>;
+  stream<T = unknown>(key: string, options?: CallOptions): AsyncIterable<T>;
+  getMany<T = unknown>(keys: readonly string[], options?: CallOptions): Promise<GetManyResult<T>[]>;
+  putMany(
+    items: Iterable<PutItem> | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+    options?: CallOptions,
+  ): Promise<PutManyResult[]>;
+  deleteMany(items: Iterable<string | DeleteItem>, options?: CallOptions): Promise<DeleteManyResult[]>;
+  batch(ops: Iterable<BatchItem>, options?: CallOptions): Promise<BatchResult>;
+  deletePrefix(prefix: string, options?: DeletePrefixOptions): Promise<number>;
+}
+
+export function createBulkMethods(core: ClientCore): BulkMethods {
+  const { rpc, namespace } = core;
+  const putRequest = (item: PutItem, call?: CallOptions) => {
+    const itemCall = {
+      ...call,
+      ...(item.mode ? { mode: item.mode } : {}),
+      ...(item.ttl !== undefined ? { ttl: item.ttl } : {}),
+    };
+    const ttl = core.ttl(itemCall);
+    return {
+      key: item.key,
+      value: core.encode(item.value, itemCall),
+      mode: core.mode(itemCall),
+      ...(ttl ? { ttl } : {}),
+      ...conditions(item),
+    };
+  };
+  return {
+    async *values<T>(list: ListValuesOptions = {}) {
+      const stream = rpc.listValues(
+        { namespace, ...listRequest(list), mode: core.mode(list) },
+        signalOf(list),
+      );
+      for await (const res of stream) {
+        const info = core.keyInfo(res.info!);
+        if (res.result.case === "error") yield { key: res.key, info, error: itemError(res.result.value) };
+        else yield { key: res.key, info, value: core.decode(res.result.value, list) as T };
+      }
+    },
+    async *stream<T>(key: string, call?: CallOptions) {
+      for await (const res of rpc.stream({ namespace, key, mode: core.mode(call) }, signalOf(call))) {
+        yield core.decode(res.value, call) as T;
+      }
+    },
+    async getMany<T>(keys: readonly string[], call?: CallOptions) {
+      const res = await rpc.getMany({ namespace, keys: [...keys], mode: core.mode(call) }, signalOf(call));
+      return res.results.map((r): GetManyResult<T> => {
+        if (r.result.case === "error") return { key: r.key, found: false, error: itemError(r.result.value) };
+        if (!r.found) return { key: r.key, found: false };
+        return {
+          key: r.key,
+          found: true,
+          value: core.decode(r.result.value, call) as T,
+          info: core.keyInfo(r.info!),
+        };
+      });
+    },
+    async putMany(items, call) {
+      const list = putItems(items).map((item) => putRequest(item, call));
+      const res = await rpc.putMany({ namespace, items: list }, signalOf(call));
+      return res.results.map((r): PutManyResult => {
+        if (r.result.case === "error") return { key: r.key, stored: false, error: itemError(r.result.value) };
+        if (r.result.case === "info")
+          return { key: r.key, stored: r.stored, info: core.keyInfo(r.result.value) };
+        return { key: r.key, stored: r.stored };
+      });
+    },
+    async deleteMany(items, call) {
+      const list = [...items].map((item) => (typeof item === "string" ? { key: item } : item));
+      const res = await rpc.deleteMany(
+        { namespace, items: list.map((item) => ({ key: item.key, ...conditions(item) })) },
+        signalOf(call),
+      );
+      return res.results.map(
+        (r): DeleteManyResult => ({
+          key: r.key,
+          deleted: r.deleted,
+          revision: r.revision,
+          ...(r.error ? { error: itemError(r.error) } : {}),
+        }),
+      );
+    },
+    async batch(ops, call) {
+      const wire = [...ops].map((op) =>
+        op.type === "put"
+          ? { op: { case: "put" as const, value: putRequest(op, call) } }
+          : { op: { case: "delete" as const, value: { key: op.key, ...conditions(op) } } },
+      );
+      const res = await rpc.batch({ namespace, ops: wire }, signalOf(call));
+      return {
+        revision: res.revision,
+        results: res.results.map((r) =>
+          r.result.case === "delete"
+            ? { type: "delete", deleted: r.result.value.deleted, revision: r.result.value.revision }
+            : {
+                type: "put",
+                stored: r.result.value?.stored ?? false,
+                ...(r.result.value?.info ? { info: core.keyInfo(r.result.value.info) } : {}),
+              },
+        ),
+      };
+    },
+    async deletePrefix(prefix, options = {}) {
+      const res = await rpc.deletePrefix(
+        { namespace, prefix, excludePrefix: options.excludePrefix ?? "", glob: options.glob ?? "" },
+        signalOf(options),
+      );
+      return Number(res.deleted);
+    },
+  };
+}
+
+/** The listing fields of ListKeysRequest and ListValuesRequest. */
+export function listRequest(list: ListKeysOptions) {
+  return {
+    prefix: list.prefix ?? "",
+    excludePrefix: list.excludePrefix ?? "",
+    glob: list.glob ?? "",
+    limit: list.limit ?? 0,
+    reverse: list.reverse ?? false,
+    startAfter: list.startAfter ?? "",
+  };
+}
+
+/** A write's conditions as request fields. */
+export function conditions(c: WriteConditions): { ifRevision?: bigint; ifAbsent: boolean } {
+  return {
+    ...(c.ifRevision === undefined ? {} : { ifRevision: BigInt(c.ifRevision) }),
+    ifAbsent: c.ifAbsent ?? false,
+  };
+}
+
+/** An item's error as the ConnectError a call with that error would have thrown. */
+function itemError(error: ItemError): ConnectError {
+  const code = error.code in Code ? (error.code as Code) : Code.Unknown;
+  return new ConnectError(error.message, code, { "anykv-error-code": error.reason });
+}
+
+function putItems(
+  items: Iterable<PutItem> | ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>,
+): PutItem[] {
+  if (items instanceof Map) return [...items].map(([key, value]: [string, unknown]) => ({ key, value }));
+  if (Symbol.iterator in items) return [...(items as Iterable<PutItem>)];
+  return Object.entries(items).map(([key, value]) => ({ key, value }));
+}
+
+function signalOf(call?: { readonly signal?: AbortSignal }): { signal?: AbortSignal } {
+  return call?.signal ? { signal: call.signal } : {};
+}

@@ -1,0 +1,157 @@
+import type { Condition, NewRecord, RecordMeta, StoredRecord, WriteOp } from "../backend/backend.js";
+import { AnykvError, isAnykvError } from "../errors.js";
+import { checkCondition, hasCondition, type WriteCondition } from "./write-conditions.js";
+
+/** The bytes a put writes and how they were made (the codec's output). */
+export interface PutInput {
+  readonly value: Uint8Array;
+  readonly codec: string;
+  readonly kind: string;
+  readonly model: string;
+  readonly contentType: string;
+}
+
+/** A stored value as the store hands it out: its bytes and metadata, under its normalized key. */
+export interface Entry {
+  readonly key: string;
+  readonly namespace: string;
+  readonly value: Uint8Array;
+  readonly meta: RecordMeta;
+}
+
+export interface PutOptions extends WriteCondition {
+  /** Time to live in ms; undefined uses the store default, 0 never expires. */
+  readonly ttlMs?: number | undefined;
+}
+
+/** One operation of a store write. Keys are raw here; the store normalizes them. */
+export type StoreOp =
+  | ({ readonly type: "put"; readonly key: string; readonly input: PutInput } & PutOptions)
+  | ({ readonly type: "del"; readonly key: string } & WriteCondition);
+
+export type OpResult =
+  | { readonly type: "put"; readonly entry: Entry }
+  | {
+      readonly type: "del";
+      /** True when a live key was removed. */
+      readonly deleted: boolean;
+      /** The revision of the write; 0 when nothing was deleted. */
+      readonly revision: number;
+      /** The value that was removed. */
+      readonly previous?: Entry | undefined;
+    };
+
+export interface WriteResult {
+  /** The revision of the write; 0 when it changed nothing. */
+  readonly revision: number;
+  /** One result per op, in order. */
+  readonly results: readonly OpResult[];
+}
+
+/** What a commit needs from the store: one namespace's records, the clock, and the one write path. */
+export interface WriteTarget {
+  readonly namespace: string;
+  readonly defaultTtlMs: number;
+  now(): number;
+  get(key: string): Promise<StoredRecord | undefined>;
+  write(ops: readonly WriteOp[], conditions: readonly Condition[]): Promise<number>;
+}
+
+/**
+ * Applies ops (normalized keys, each key at most once) as one atomic backend
+ * write. Callers' conditions are checked against the live state read first;
+ * the backend write is then conditional on exactly the records that were
+ * read for conditioned ops and deletes, so a writer slipping in between makes
+ * it retry (and a caller's condition then fails with CONFLICT). Expired
+ * records count as absent, but the condition pins their raw revision.
+ */
+export async function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
+  for (;;) {
+    const now = target.now();
+    const records = await Promise.all(ops.map((op) => target.get(op.key)));
+    const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
+    ops.forEach((op, i) => {
+      if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
+    });
+    const writes: WriteOp[] = [];
+    const pins: Condition[] = [];
+    const puts = ops.map((op, i) => {
+      const record = records[i];
+      if (hasCondition(op) || op.type === "del")
+        pins.push({ key: op.key, revision: record?.meta.revision ?? null });
+      if (op.type === "del") {
+        if (record) writes.push({ type: "del", key: op.key });
+        return undefined;
+      }
+      const put = newRecord(target, op, live[i], now);
+      writes.push({ type: "put", key: op.key, record: put });
+      return put;
+    });
+    if (writes.length === 0) {
+      return { revision: 0, results: ops.map(() => ({ type: "del", deleted: false, revision: 0 })) };
+    }
+    let revision: number;
+    try {
+      revision = await target.write(writes, pins);
+    } catch (err) {
+      if (isAnykvError(err, "CONFLICT")) continue;
+      throw err;
+    }
+    const results = ops.map((op, i): OpResult => {
+      const put = puts[i];
+      if (put)
+        return {
+          type: "put",
+          entry: toEntry(target.namespace, op.key, { ...put, meta: { ...put.meta, revision } }),
+        };
+      const previous = live[i] && toEntry(target.namespace, op.key, live[i]);
+      return { type: "del", deleted: !!previous, revision: previous ? revision : 0, previous };
+    });
+    return { revision, results };
+  }
+}
+
+/** Fails with INVALID_ARGUMENT when a key appears twice: a batch's conditions must be unambiguous. */
+export function checkUniqueKeys(ops: readonly StoreOp[]): void {
+  const seen = new Set<string>();
+  for (const op of ops) {
+    if (seen.has(op.key))
+      throw new AnykvError("INVALID_ARGUMENT", `key "${op.key}" appears more than once in the batch`);
+    seen.add(op.key);
+  }
+}
+
+export function checkTtl(ttlMs: number | undefined): void {
+  if (ttlMs !== undefined && !(ttlMs >= 0))
+    throw new AnykvError("INVALID_ARGUMENT", "ttl must not be negative");
+}
+
+export function isLive(record: StoredRecord, now: number): boolean {
+  return record.meta.expiresAt === undefined || record.meta.expiresAt > now;
+}
+
+export function toEntry(namespace: string, key: string, record: StoredRecord): Entry {
+  return { key, namespace, value: record.value, meta: record.meta };
+}
+
+function newRecord(
+  target: WriteTarget,
+  op: Extract<StoreOp, { type: "put" }>,
+  previous: StoredRecord | undefined,
+  now: number,
+): NewRecord {
+  const ttlMs = op.ttlMs ?? target.defaultTtlMs;
+  const { input } = op;
+  return {
+    value: input.value,
+    meta: {
+      codec: input.codec,
+      kind: input.kind,
+      model: input.model,
+      contentType: input.contentType,
+      createdAt: previous ? previous.meta.createdAt : now,
+      updatedAt: now,
+      expiresAt: ttlMs > 0 ? now + ttlMs : undefined,
+    },
+  };
+}

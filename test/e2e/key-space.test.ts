@@ -1,0 +1,250 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AnykvStore, createStore, type Protocol } from "../../src/client/index.js";
+import type { RunningServer } from "../../src/server/server.js";
+import { startTestServer, uniqueKey } from "../support/server.js";
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+
+const codeOf = async (promise: Promise<unknown>): Promise<Code | "ok"> => {
+  try {
+    await promise;
+    return "ok";
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectError);
+    return (err as ConnectError).code;
+  }
+};
+const collect = async <T>(it: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
+
+describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (protocol) => {
+  let store: AnykvStore;
+  beforeAll(() => {
+    store = createStore({ baseUrl: server.url, transport: protocol, namespace: `ks-${protocol}` });
+  });
+
+  it("lists keys in reverse and pages with startAfter", async () => {
+    const base = uniqueKey("page");
+    const keys = ["a", "b", "b/c", "d"].map((k) => `${base}/${k}`);
+    await store.putMany(keys.map((key) => ({ key, value: key })));
+    expect(await collect(store.keys({ prefix: base, reverse: true }))).toEqual([...keys].reverse());
+    expect(await collect(store.keys({ prefix: base, startAfter: keys[1]! }))).toEqual(keys.slice(2));
+    expect(await collect(store.keys({ prefix: base, startAfter: keys[2]!, reverse: true }))).toEqual([
+      keys[1],
+      keys[0],
+    ]);
+  });
+
+  it("lists values with their metadata, reporting undecodable ones per item", async () => {
+    const base = uniqueKey("values");
+    await store.put(`${base}/1`, { n: 1 });
+    await store.put(`${base}/2`, "not json");
+    await store.put(`${base}/3`, [3]);
+    const auto = await collect(store.values({ prefix: base }));
+    expect(auto.map((v) => [v.key, v.value])).toEqual([
+      [`${base}/1`, { n: 1 }],
+      [`${base}/2`, "not json"],
+      [`${base}/3`, [3]],
+    ]);
+    expect(auto[1]!.info).toMatchObject({ kind: "text", codec: "text", size: 8 });
+    const json = await collect(store.values({ prefix: base, mode: "json", reverse: true }));
+    expect(json.map((v) => v.key)).toEqual([`${base}/3`, `${base}/2`, `${base}/1`]);
+    expect(json[0]!.value).toEqual([3]);
+    expect(json[1]!.value).toBeUndefined();
+    expect(json[1]!.error?.code).toBe(Code.FailedPrecondition);
+    expect(json[1]!.error?.rawMessage).toContain(`${base}/2`);
+    expect(json[1]!.info.key).toBe(`${base}/2`);
+    expect(json[2]!.value).toEqual({ n: 1 });
+    const raw = await collect(store.values({ prefix: base, mode: "raw", limit: 1 }));
+    expect(raw).toHaveLength(1);
+    expect(raw[0]!.value).toEqual(new TextEncoder().encode('{"n":1}'));
+  });
+
+  it("streams a value line by line: JSON Lines as objects, other lines as text", async () => {
+    const key = uniqueKey("lines");
+    await store.put(key, '{"a":1}\n{"a":2}\r\nplain text\n[1,2]\n');
+    expect(await collect(store.stream(key))).toEqual([{ a: 1 }, { a: 2 }, "plain text", [1, 2]]);
+    const raw = await collect(store.stream<Uint8Array>(key, { mode: "raw" }));
+    expect(raw.map((b) => new TextDecoder().decode(b))).toEqual([
+      '{"a":1}',
+      '{"a":2}',
+      "plain text",
+      "[1,2]",
+    ]);
+    const err = await collect(store.stream(key, { mode: "json" })).catch((e: unknown) => e as ConnectError);
+    expect((err as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((err as ConnectError).rawMessage).toContain(`line 3 of key "${key}"`);
+    expect(await codeOf(collect(store.stream(uniqueKey())))).toBe(Code.NotFound);
+    const bytesKey = uniqueKey("lines-bytes");
+    await store.put(bytesKey, new TextEncoder().encode("x\ny"));
+    expect(await collect(store.stream(bytesKey))).toEqual(["x", "y"]);
+  });
+
+  it("gets many keys in one call, with a result per key", async () => {
+    const a = uniqueKey();
+    const b = uniqueKey();
+    await store.put(a, { a: 1 });
+    await store.put(b, "text");
+    const results = await store.getMany([a, uniqueKey(), b, "../bad", a]);
+    expect(results.map((r) => [r.key, r.found, r.value])).toEqual([
+      [a, true, { a: 1 }],
+      [results[1]!.key, false, undefined],
+      [b, true, "text"],
+      ["../bad", false, undefined],
+      [a, true, { a: 1 }],
+    ]);
+    expect(results[3]!.error?.code).toBe(Code.InvalidArgument);
+    expect(results[0]!.info?.kind).toBe("json");
+    const json = await store.getMany([a, b], { mode: "json" });
+    expect(json[0]!.value).toEqual({ a: 1 });
+    expect(json[1]!.error?.code).toBe(Code.FailedPrecondition);
+  });
+
+  it("puts many values in one call; one bad item does not stop the others", async () => {
+    const base = uniqueKey("many");
+    const taken = `${base}/taken`;
+    await store.put(taken, "first");
+    const results = await store.putMany([
+      { key: `${base}/a`, value: 1 },
+      { key: `${base}/b`, value: new Uint8Array([1, 2]) },
+      { key: "/abs", value: 1 },
+      { key: `${base}/c`, value: "x", mode: "raw" },
+      { key: taken, value: "second", ifAbsent: true },
+      { key: `${base}/d`, value: "d", ttl: 60 },
+    ]);
+    expect(results.map((r) => r.stored)).toEqual([true, true, false, false, false, true]);
+    expect(results.map((r) => r.error?.code)).toEqual([
+      undefined,
+      undefined,
+      Code.InvalidArgument,
+      Code.InvalidArgument,
+      Code.Aborted,
+      undefined,
+    ]);
+    expect(results[0]!.info!.revision).toBe(results[1]!.info!.revision);
+    expect(results[5]!.info!.expiresAt).toBeInstanceOf(Date);
+    expect(await store.get(taken)).toBe("first");
+    expect(await store.get(`${base}/b`)).toEqual(new Uint8Array([1, 2]));
+    const fromRecord = await store.putMany({ [`${base}/r1`]: { r: 1 }, [`${base}/r2`]: [2] });
+    expect(fromRecord.every((r) => r.stored)).toBe(true);
+    expect(await store.get(`${base}/r2`)).toEqual([2]);
+  });
+
+  it("deletes many keys in one call, with conditions per item", async () => {
+    const a = uniqueKey();
+    const b = uniqueKey();
+    await store.put(a, 1);
+    const bInfo = await store.put(b, 2);
+    const results = await store.deleteMany([a, uniqueKey(), { key: b, ifRevision: bInfo!.revision + 1n }]);
+    expect(results.map((r) => r.deleted)).toEqual([true, false, false]);
+    expect(results[0]!.revision).toBeGreaterThan(0n);
+    expect(results[1]!.revision).toBe(0n);
+    expect(results[2]!.error?.code).toBe(Code.Aborted);
+    expect(await store.exists(b)).toBe(true);
+    const again = await store.deleteMany([{ key: b, ifRevision: bInfo!.revision }]);
+    expect(again[0]!.deleted).toBe(true);
+  });
+
+  it("writes conditionally: if_absent and if_revision, ABORTED naming the key", async () => {
+    const key = uniqueKey("cond");
+    const first = await store.put(key, 1, { ifAbsent: true });
+    const err = await store.put(key, 2, { ifAbsent: true }).catch((e: unknown) => e as ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Aborted);
+    expect((err as ConnectError).rawMessage).toContain(key);
+    expect((err as ConnectError).rawMessage).toContain("if_absent");
+    const second = await store.put(key, 2, { ifRevision: first!.revision });
+    expect(second!.revision).toBeGreaterThan(first!.revision);
+    expect(await codeOf(store.put(key, 3, { ifRevision: first!.revision }))).toBe(Code.Aborted);
+    expect(await codeOf(store.delete(key, { ifRevision: first!.revision }))).toBe(Code.Aborted);
+    expect(await store.get(key)).toBe(2);
+    expect(await codeOf(store.put(key, 3, { ifRevision: 0 }))).toBe(Code.InvalidArgument);
+    const res = await store.rpc.delete({ namespace: `ks-${protocol}`, key, ifRevision: second!.revision });
+    expect(res.deleted).toBe(true);
+    expect(res.revision).toBeGreaterThan(second!.revision);
+  });
+
+  it("applies a batch all or nothing", async () => {
+    const base = uniqueKey("batch");
+    const old = await store.put(`${base}/old`, "old");
+    const ok = await store.batch([
+      { type: "put", key: `${base}/a`, value: { a: 1 }, ifAbsent: true },
+      { type: "put", key: `${base}/old`, value: "new", ifRevision: old!.revision },
+      { type: "delete", key: `${base}/missing`, ifAbsent: true },
+    ]);
+    expect(ok.revision).toBeGreaterThan(old!.revision);
+    expect(ok.results).toMatchObject([
+      { type: "put", stored: true, info: { revision: ok.revision } },
+      { type: "put", stored: true, info: { revision: ok.revision } },
+      { type: "delete", deleted: false, revision: 0n },
+    ]);
+    const failed = store.batch([
+      { type: "put", key: `${base}/b`, value: 1 },
+      { type: "delete", key: `${base}/a` },
+      { type: "put", key: `${base}/old`, value: "newer", ifRevision: old!.revision },
+    ]);
+    const err = await failed.catch((e: unknown) => e as ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Aborted);
+    expect((err as ConnectError).rawMessage).toContain(`${base}/old`);
+    expect(await store.exists(`${base}/b`)).toBe(false);
+    expect(await store.get(`${base}/a`)).toEqual({ a: 1 });
+    expect(await store.get(`${base}/old`)).toBe("new");
+    const dup = store.batch([
+      { type: "put", key: `${base}/x`, value: 1 },
+      { type: "delete", key: `${base}/x` },
+    ]);
+    expect(await codeOf(dup)).toBe(Code.InvalidArgument);
+    const badValue = store.batch([
+      { type: "put", key: `${base}/y`, value: 1 },
+      { type: "put", key: `${base}/z`, value: "text", mode: "raw" },
+    ]);
+    const badErr = await badValue.catch((e: unknown) => e as ConnectError);
+    expect((badErr as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((badErr as ConnectError).rawMessage).toMatch(/^op 1: /);
+    expect(await store.exists(`${base}/y`)).toBe(false);
+    const foreign = store.rpc.batch({
+      namespace: `ks-${protocol}`,
+      ops: [
+        {
+          op: {
+            case: "put",
+            value: { namespace: "other", key: "k", value: { kind: { case: "text", value: "v" } } },
+          },
+        },
+      ],
+    });
+    expect(await codeOf(foreign)).toBe(Code.InvalidArgument);
+  });
+
+  it("deletes by prefix and says how many keys it removed", async () => {
+    const base = uniqueKey("prefix");
+    await store.putMany(
+      ["a.json", "b.txt", "c/d.json", "keep/e.json"].map((k) => ({ key: `${base}/${k}`, value: k })),
+    );
+    await store.put(`${base}x`, "sibling");
+    expect(await store.deletePrefix(base, { excludePrefix: `${base}/keep`, glob: "**/*.json" })).toBe(2);
+    expect(await collect(store.keys({ prefix: base }))).toEqual([`${base}/b.txt`, `${base}/keep/e.json`]);
+    expect(await store.deletePrefix(base)).toBe(2);
+    expect(await store.get(`${base}x`)).toBe("sibling");
+  });
+});
+
+describe("limits of many-item calls", () => {
+  it("refuses more items than --max-batch-size with RESOURCE_EXHAUSTED, writing nothing", async () => {
+    const small = await startTestServer({ maxBatchSize: 3 });
+    const store = createStore({ baseUrl: small.url });
+    const items = [1, 2, 3, 4].map((i) => ({ key: `limit/${i}`, value: i }));
+    expect(await codeOf(store.putMany(items))).toBe(Code.ResourceExhausted);
+    expect(await codeOf(store.getMany(["a", "b", "c", "d"]))).toBe(Code.ResourceExhausted);
+    expect(await codeOf(store.deleteMany(["a", "b", "c", "d"]))).toBe(Code.ResourceExhausted);
+    expect(await codeOf(store.batch(items.map((i) => ({ type: "put", ...i }))))).toBe(Code.ResourceExhausted);
+    expect(await collect(store.keys({ prefix: "limit" }))).toEqual([]);
+    expect((await store.putMany(items.slice(0, 3))).every((r) => r.stored)).toBe(true);
+  });
+});
