@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails when `buf generate` would change gen/: generated code is committed and never edited.
+# Fails when `buf generate` would change gen/, or scripts/gen-test-models.sh test/models/gen:
+# generated code is committed and never edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp="$(mktemp -d)"
@@ -7,5 +8,10 @@ trap 'rm -rf "$tmp"' EXIT
 npx buf generate --template '{"version":"v2","plugins":[{"local":"node_modules/.bin/protoc-gen-es","out":"'"$tmp"'/gen","opt":["target=ts","import_extension=js"]}]}' proto
 if ! diff -r gen "$tmp/gen"; then
   echo "gen/ is out of date: run 'npx buf generate' and commit the result" >&2
+  exit 1
+fi
+bash scripts/gen-test-models.sh "$tmp/test-models-gen"
+if ! diff -r test/models/gen "$tmp/test-models-gen"; then
+  echo "test/models/gen is out of date: run 'bash scripts/gen-test-models.sh' and commit the result" >&2
   exit 1
 fi

@@ -14,6 +14,10 @@ export type ErrorCode =
   | "NOT_FOUND"
   /** A model name that nobody registered. */
   | "MODEL_NOT_FOUND"
+  /** A different model is registered under that name (register with replace to change it). */
+  | "MODEL_EXISTS"
+  /** The model cannot be deleted: another registered protobuf file imports its file. */
+  | "MODEL_IN_USE"
   /** Stored bytes cannot be decoded with the requested mode or model. */
   | "DECODE_FAILED"
   /** A revision or absence condition was not met. */

@@ -14,6 +14,17 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --no-store-none        skip puts of null values       env ANYKV_STORE_NONE_VALUES=false
   --max-key-bytes N      longest key                    env ANYKV_MAX_KEY_BYTES default 1024
   --max-message-bytes N  largest request                env ANYKV_MAX_MESSAGE_BYTES default 4194304
+  --cors-origin ORIGIN   let browsers at ORIGIN call    env ANYKV_CORS_ORIGINS (comma-separated)
+                         (repeatable; * for any)        default none (CORS off)
+  --anystore-prefix PATH anystore HTTP API path         env ANYKV_ANYSTORE_PREFIX default /anystore
+                         ("" turns it off)
+  --max-batch-size N     most items of a *Many or Batch env ANYKV_MAX_BATCH_SIZE default 1000
+  --models FILE.binpb    register the message types of  env ANYKV_MODELS (comma-separated)
+                         a descriptor set (repeatable)  default none
+  --default-model NAME   model of puts and gets that    env ANYKV_DEFAULT_MODEL default none
+                         name none
+  --no-code              refuse to store functions      env ANYKV_ALLOW_CODE=false
+                         (PERMISSION_DENIED)
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -30,6 +41,12 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "no-store-none": { type: "boolean" },
       "max-key-bytes": { type: "string" },
       "max-message-bytes": { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
+      "anystore-prefix": { type: "string" },
+      "max-batch-size": { type: "string" },
+      models: { type: "string", multiple: true },
+      "default-model": { type: "string" },
+      "no-code": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -48,6 +65,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const mode = pick(values["default-mode"], "ANYKV_DEFAULT_MODE");
   const keyBytes = pick(values["max-key-bytes"], "ANYKV_MAX_KEY_BYTES");
   const messageBytes = pick(values["max-message-bytes"], "ANYKV_MAX_MESSAGE_BYTES");
+  const batchSize = pick(values["max-batch-size"], "ANYKV_MAX_BATCH_SIZE");
   if (host) options.host = host;
   if (port) options.port = integer(port, "port");
   if (data) options.data = data;
@@ -56,6 +74,16 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (mode) options.defaultMode = mode as ModeName;
   if (keyBytes) options.maxKeyBytes = integer(keyBytes, "max key bytes");
   if (messageBytes) options.maxMessageBytes = integer(messageBytes, "max message bytes");
+  if (batchSize) options.maxBatchSize = integer(batchSize, "max batch size");
+  const corsOrigins = values["cors-origin"] ?? env.ANYKV_CORS_ORIGINS?.split(",");
+  if (corsOrigins) options.corsOrigins = corsOrigins.map((origin) => origin.trim()).filter(Boolean);
+  const anystorePrefix = values["anystore-prefix"] ?? env.ANYKV_ANYSTORE_PREFIX;
+  if (anystorePrefix !== undefined) options.anystorePrefix = anystorePrefix;
+  const models = values.models ?? env.ANYKV_MODELS?.split(",");
+  if (models) options.models = models.map((file) => file.trim()).filter(Boolean);
+  const defaultModel = pick(values["default-model"], "ANYKV_DEFAULT_MODEL");
+  if (defaultModel) options.defaultModel = defaultModel;
+  if (values["no-code"] || env.ANYKV_ALLOW_CODE === "false") options.allowCode = false;
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);
 }

@@ -1,5 +1,26 @@
 export type { ModeName } from "../codec/typed-value.js";
+export type {
+  BatchItem,
+  BatchResult,
+  DeleteItem,
+  DeleteManyResult,
+  DeletePrefixOptions,
+  GetManyResult,
+  ListedValue,
+  ListValuesOptions,
+  PutItem,
+  PutManyResult,
+  WriteConditions,
+} from "./bulk-client.js";
+export {
+  createModelClient,
+  type ModelClient,
+  type ModelInfo,
+  type RegisterOptions,
+} from "./model-client.js";
+export type { MessageModelOptions, ModelOptions } from "./model-values.js";
 export { bytearray, frozenset, naiveDate, PyDate, PyTime, PyTimedelta, tuple } from "./python-types.js";
+export type { StandardIssue, StandardResult, StandardSchemaV1 } from "./standard-schema.js";
 export {
   type AnykvStore,
   type CallOptions,

@@ -1,9 +1,25 @@
+import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
 import { Mode, type KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
+import {
+  type BulkMethods,
+  conditions,
+  createBulkMethods,
+  listRequest,
+  type WriteConditions,
+} from "./bulk-client.js";
 import { fromWireValue, toWireValue } from "./js-value.js";
+import { createModelClient, type ModelClient } from "./model-client.js";
+import {
+  type MessageModelOptions,
+  type ModelOptions,
+  modelPutValue,
+  modelReadName,
+  modelReadValue,
+} from "./model-values.js";
 import { createTransport, type Protocol } from "./transports.js";
 
 /** Options of a store client; every per-call option overrides the store's. */
@@ -56,7 +72,7 @@ export type CallOptions = Partial<
   /** TTL in seconds; 0 means never expire. */
   readonly ttl?: number;
   readonly signal?: AbortSignal;
-};
+} & ModelOptions;
 
 /** A key's metadata, with JavaScript types. */
 export interface KeyInfo {
@@ -78,16 +94,42 @@ export interface ListKeysOptions {
   readonly excludePrefix?: string;
   readonly glob?: string;
   readonly limit?: number;
+  /** Descending key order. */
+  readonly reverse?: boolean;
+  /** Start after this key (exclusive): the last key of the previous page. */
+  readonly startAfter?: string;
   readonly signal?: AbortSignal;
 }
 
-export interface AnykvStore {
+export interface AnykvStore extends BulkMethods {
   /** The generated client underneath, for RPCs this wrapper does not cover. */
   readonly rpc: Client<typeof StoreService>;
-  put(key: string, value: unknown, options?: CallOptions): Promise<KeyInfo | undefined>;
+  /** The registered models (anykv.v1.ModelService). */
+  readonly models: ModelClient;
+  /**
+   * Stores a message of a protobuf model (a `User` or its init shape), validated by the server;
+   * the model's file is registered on first use.
+   */
+  put<Desc extends DescMessage>(
+    key: string,
+    value: MessageShape<Desc> | MessageInitShape<Desc>,
+    options: CallOptions & WriteConditions & MessageModelOptions<Desc>,
+  ): Promise<KeyInfo | undefined>;
+  /** Stores a value and returns its metadata (revision included); a failed condition is ABORTED. */
+  put(key: string, value: unknown, options?: CallOptions & WriteConditions): Promise<KeyInfo | undefined>;
+  /** Reads a message of a protobuf model, validated by the server (unless modelValidate is false). */
+  get<Desc extends DescMessage>(
+    key: string,
+    options: CallOptions & MessageModelOptions<Desc>,
+  ): Promise<MessageShape<Desc>>;
   get<T = unknown>(key: string, options?: CallOptions): Promise<T>;
+  pop<Desc extends DescMessage>(
+    key: string,
+    options: CallOptions & MessageModelOptions<Desc>,
+  ): Promise<MessageShape<Desc>>;
   pop<T = unknown>(key: string, options?: CallOptions): Promise<T>;
-  delete(key: string, options?: CallOptions): Promise<boolean>;
+  /** Deletes a key; false when there was none. A failed condition is ABORTED. */
+  delete(key: string, options?: CallOptions & WriteConditions): Promise<boolean>;
   exists(key: string, options?: CallOptions): Promise<boolean>;
   info(key: string, options?: CallOptions): Promise<KeyInfo>;
   touch(key: string, options?: CallOptions): Promise<Date>;
@@ -109,6 +151,7 @@ export function createStore(options: StoreClientOptions): AnykvStore {
       ? options.transport
       : createTransport(options.baseUrl, options.transport);
   const rpc = createClient(StoreService, transport);
+  const models = createModelClient(transport);
   const namespace = options.namespace ?? "";
   const pick = <K extends keyof CallOptions & keyof StoreClientOptions>(
     call: CallOptions | undefined,
@@ -138,29 +181,46 @@ export function createStore(options: StoreClientOptions): AnykvStore {
     return deserialize ? deserialize(decoded) : decoded;
   };
   const read = async <T>(method: "get" | "pop", key: string, call?: CallOptions): Promise<T> => {
+    const model = await modelReadName(models, call);
     const res = await rpc[method](
-      { namespace, key, mode: mode(call), raiseOnNonexist: pick(call, "raiseOnNonexist") ?? true },
+      {
+        namespace,
+        key,
+        mode: mode(call),
+        raiseOnNonexist: pick(call, "raiseOnNonexist") ?? true,
+        model,
+        ...(call?.modelValidate === undefined ? {} : { modelValidate: call.modelValidate }),
+      },
       rpcOptions(call),
     );
-    return (res.found ? decode(res.value, call) : undefined) as T;
+    return (res.found ? await modelReadValue(res.value, call, (v) => decode(v, call)) : undefined) as T;
   };
 
   return {
     rpc,
-    async put(key, value, call) {
+    models,
+    async put(key: string, value: unknown, call?: CallOptions & WriteConditions) {
       const serialize = pick(call, "serializationFunc");
-      const wire = toWireValue(serialize ? serialize(value) : value);
+      const wire = await modelPutValue(models, serialize ? serialize(value) : value, call);
       const t = ttl(call);
       const res = await rpc.put(
-        { namespace, key, value: wire, mode: mode(call), ...(t ? { ttl: t } : {}) },
+        {
+          namespace,
+          key,
+          value: wire.value,
+          model: wire.model,
+          mode: mode(call),
+          ...(t ? { ttl: t } : {}),
+          ...conditions(call ?? {}),
+        },
         rpcOptions(call),
       );
       return res.info && toKeyInfo(res.info);
     },
-    get: (key, call) => read("get", key, call),
-    pop: (key, call) => read("pop", key, call),
+    get: <T>(key: string, call?: CallOptions) => read<T>("get", key, call),
+    pop: <T>(key: string, call?: CallOptions) => read<T>("pop", key, call),
     async delete(key, call) {
-      return (await rpc.delete({ namespace, key }, rpcOptions(call))).deleted;
+      return (await rpc.delete({ namespace, key, ...conditions(call ?? {}) }, rpcOptions(call))).deleted;
     },
     async exists(key, call) {
       return (await rpc.exists({ namespace, key }, rpcOptions(call))).exists;
@@ -179,18 +239,21 @@ export function createStore(options: StoreClientOptions): AnykvStore {
       return res.checksum;
     },
     async *keys(list = {}) {
-      const stream = rpc.listKeys(
-        {
-          namespace,
-          prefix: list.prefix ?? "",
-          excludePrefix: list.excludePrefix ?? "",
-          glob: list.glob ?? "",
-          limit: list.limit ?? 0,
-        },
-        rpcOptions(list),
-      );
+      const stream = rpc.listKeys({ namespace, ...listRequest(list) }, rpcOptions(list));
       for await (const res of stream) yield res.key;
     },
+    ...createBulkMethods({
+      rpc,
+      namespace,
+      mode,
+      ttl,
+      decode,
+      keyInfo: toKeyInfo,
+      encode: (value, call) => {
+        const serialize = pick(call, "serializationFunc");
+        return toWireValue(serialize ? serialize(value) : value);
+      },
+    }),
   };
 }
 

@@ -90,8 +90,13 @@ function naturalKind(decoded: Data): ValueKind {
   }
 }
 
-/** Returns `decoded` as `kind` when its shape allows, else as its natural kind. */
-function present(decoded: Data, kind: ValueKind): TypedValue {
+/**
+ * Returns `decoded` as `kind` when its shape allows, else as its natural kind.
+ * A message stored as its model's JSON reads back, without the model, as that
+ * JSON: the data dictionary (get with the model returns the message).
+ */
+function present(decoded: Data, stored: ValueKind): TypedValue {
+  const kind = stored === "message" ? "json" : stored;
   const fits =
     kind === "data" ||
     kind === "json" ||

@@ -2,6 +2,7 @@ import { create, fromJson, type JsonValue as ProtoJsonValue, toJson } from "@buf
 import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Value, ValueSchema } from "../../gen/anykv/v1/value_pb.js";
 import { AnykvError } from "../errors.js";
+import { anyFromData, anyToData } from "./any-data.js";
 import { data } from "./data.js";
 import { dataToJson, type JsonValue, jsonToData } from "./json-data.js";
 import type { TypedValue } from "./typed-value.js";
@@ -25,10 +26,8 @@ export function valueFromWire(value: Value | undefined, limits: DataLimits = def
     case "code":
       return { kind: "code", data: data.code(kind.value.language, kind.value.source) };
     case "message":
-      throw new AnykvError(
-        "UNIMPLEMENTED",
-        "message values need models, which this server does not support yet",
-      );
+      // Validated and unpacked by the model pipeline (src/codec/models/model-value.ts).
+      return { kind: "message", data: anyToData(kind.value) };
     case undefined:
       throw new AnykvError(
         "INVALID_VALUE",
@@ -52,6 +51,8 @@ export function valueToWire(value: TypedValue): Value {
       return create(ValueSchema, {
         kind: { case: "json", value: fromJson(JsonValueSchema, dataToJson(d) as ProtoJsonValue) },
       });
+    case "message":
+      return create(ValueSchema, { kind: { case: "message", value: anyFromData(d) } });
     case "code":
       if (d.type === "code") {
         return create(ValueSchema, {

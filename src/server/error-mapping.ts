@@ -1,5 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AnykvError, type ErrorCode } from "../errors.js";
+
+type OutgoingDetail = NonNullable<ConstructorParameters<typeof ConnectError>[3]>[number];
 
 /** The one place where domain errors become gRPC codes (README: "Errors"). */
 const CODES: Readonly<Record<ErrorCode, Code>> = {
@@ -8,6 +11,8 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
   INVALID_ARGUMENT: Code.InvalidArgument,
   NOT_FOUND: Code.NotFound,
   MODEL_NOT_FOUND: Code.NotFound,
+  MODEL_EXISTS: Code.AlreadyExists,
+  MODEL_IN_USE: Code.FailedPrecondition,
   DECODE_FAILED: Code.FailedPrecondition,
   CONFLICT: Code.Aborted,
   LIMIT_EXCEEDED: Code.ResourceExhausted,
@@ -23,10 +28,23 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof AnykvError) {
-    return new ConnectError(err.message, CODES[err.code], { "anykv-error-code": err.code }, undefined, err);
+    return new ConnectError(
+      err.message,
+      CODES[err.code],
+      { "anykv-error-code": err.code },
+      badRequest(err),
+      err,
+    );
   }
   onInternal(err);
   return new ConnectError("internal error", Code.Internal);
+}
+
+/** Field violations as a google.rpc.BadRequest error detail (README: "Error details"). */
+function badRequest(err: AnykvError): OutgoingDetail[] | undefined {
+  if (err.details.length === 0) return undefined;
+  const fieldViolations = err.details.map((v) => ({ field: v.field, description: v.description }));
+  return [{ desc: BadRequestSchema, value: { fieldViolations } }];
 }
 
 /** A server interceptor that maps errors of unary calls and of every streamed message. */

@@ -58,6 +58,39 @@ export interface ServerOptions {
    */
   readonly maxMessageBytes: number;
   /**
+   * Most items (keys, puts, deletes, ops) in one GetMany, PutMany, DeleteMany or Batch
+   * (RESOURCE_EXHAUSTED beyond it).
+   * @default 1000
+   */
+  readonly maxBatchSize: number;
+  /**
+   * Serialized FileDescriptorSets (`buf build -o models.binpb`) whose message types are
+   * registered as models at start-up, replacing stored versions of the same files.
+   * @default []
+   */
+  readonly models: readonly string[];
+  /**
+   * Model of puts and gets that name none (anystore's store-wide model); "" for none.
+   * @default ""
+   */
+  readonly defaultModel: string;
+  /**
+   * Store code values (functions). False answers puts of code with PERMISSION_DENIED (`--no-code`).
+   * @default true
+   */
+  readonly allowCode: boolean;
+  /**
+   * Origins that browser code may call the server from (CORS), exact ("https://app.example.com")
+   * or "*" for any; empty turns CORS off.
+   * @default []
+   */
+  readonly corsOrigins: readonly string[];
+  /**
+   * Path of the anystore-compatible HTTP API (`anystore+http://host:port/anystore`); "" turns it off.
+   * @default "/anystore"
+   */
+  readonly anystorePrefix: string;
+  /**
    * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
    * @default 10000
    */
@@ -76,6 +109,12 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   maxKeyBytes: 1024,
   maxDepth: 64,
   maxMessageBytes: 4 * 1024 * 1024,
+  maxBatchSize: 1000,
+  models: [],
+  defaultModel: "",
+  allowCode: true,
+  corsOrigins: [],
+  anystorePrefix: "/anystore",
   shutdownTimeoutMs: 10_000,
 });
 
@@ -96,6 +135,16 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!(Number.isInteger(o.maxDepth) && o.maxDepth >= 1)) fail("max depth must be a positive integer");
   if (!(Number.isInteger(o.maxMessageBytes) && o.maxMessageBytes >= 1024))
     fail("max message bytes must be at least 1024");
+  if (!(Number.isInteger(o.maxBatchSize) && o.maxBatchSize >= 1))
+    fail("max batch size must be a positive integer");
+  if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
+    fail(
+      `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,
+    );
+  for (const origin of o.corsOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin))
+      fail(`CORS origin "${origin}" must be "*" or scheme://host[:port] without a path`);
+  }
   return o;
 }
 

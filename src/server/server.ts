@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -6,8 +7,14 @@ import type { Backend } from "../backend/backend.js";
 import { openLevelBackend } from "../backend/leveldb-backend.js";
 import { createMemoryBackend } from "../backend/memory-backend.js";
 import { Store } from "../store/store.js";
+import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
+import { createCors } from "./cors.js";
 import { createErrorInterceptor } from "./error-mapping.js";
+import { createHealth } from "./health.js";
+import { type Models, openModels } from "./models.js";
+import { createReflection } from "./reflection.js";
 import { routes } from "./routes.js";
+import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
 
 export interface RunningServer {
@@ -15,12 +22,17 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly store: Store;
+  /** The registered models (what reflection serves besides anykv's own API). */
+  readonly models: Models;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
 
 // Every HTTP/2 connection starts with this preface; HTTP/1.1 requests never do.
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+// Health reads this key straight from the backend: it answers when the backend is reachable.
+const HEALTH_PROBE_KEY = "\u0000health";
 
 /**
  * Starts anykv on one port for gRPC (h2c), gRPC-Web and Connect over both
@@ -30,6 +42,10 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const o = resolveServerOptions(options);
+  // Read --models files first: one that cannot be read stops start-up before the backend opens.
+  const descriptorSets = await Promise.all(
+    o.models.map(async (file) => ({ name: file, bytes: await readFile(file) })),
+  );
   const backend: Backend =
     o.backend === "memory" ? createMemoryBackend() : await openLevelBackend({ location: o.data });
   const store = new Store(backend, {
@@ -37,13 +53,36 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     storeNoneValues: o.storeNoneValues,
     maxKeyBytes: o.maxKeyBytes,
   });
+  const models = await openModels(backend, { descriptorSets }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  // Health and reflection report what the router serves; see served-services.ts.
+  let draining = false;
+  const served = createServedServices();
+  const health = createHealth({
+    serving: async () => {
+      if (draining) return false;
+      await backend.get(HEALTH_PROBE_KEY); // throws UNAVAILABLE when the backend cannot be reached
+      return true;
+    },
+    services: served.names,
+  });
   const handler = connectNodeAdapter({
-    routes: routes({
-      store,
-      defaultMode: o.defaultMode,
-      raiseOnNonexist: o.raiseOnNonexist,
-      dataLimits: { maxDepth: o.maxDepth },
-    }),
+    routes: served.collect(
+      routes({
+        store,
+        defaultMode: o.defaultMode,
+        raiseOnNonexist: o.raiseOnNonexist,
+        dataLimits: { maxDepth: o.maxDepth },
+        maxBatchSize: o.maxBatchSize,
+        models,
+        defaultModel: o.defaultModel,
+        allowCode: o.allowCode,
+      }),
+      health.routes,
+      createReflection(served.registry),
+    ),
     interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
     readMaxBytes: o.maxMessageBytes,
     // A Data level is two messages deep (Data, DataList). Parse a margin past maxDepth so
@@ -53,8 +92,21 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     jsonOptions: { recursionLimit: o.maxDepth * 2 + 100 },
   });
 
-  const h2 = http2.createServer({}, handler);
-  const h1 = http.createServer(handler);
+  // In front of the Connect adapter: CORS preflights, and the anystore HTTP API by path prefix.
+  const cors = createCors(o.corsOrigins);
+  const anystore = o.anystorePrefix
+    ? createAnystoreHttp(store, { prefix: o.anystorePrefix, maxBodyBytes: o.maxMessageBytes })
+    : undefined;
+  const front = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
+    if (cors?.(req, res) === "preflight-answered") return;
+    if (anystore?.matches(req.url ?? "/")) void anystore.handle(req, res);
+    else handler(req, res);
+  };
+  const h2 = http2.createServer({}, front);
+  const h1 = http.createServer(front);
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
@@ -94,8 +146,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     url: `http://${host}:${address.port}`,
     port: address.port,
     store,
+    models,
     close() {
       closing ??= (async () => {
+        // Health answers NOT_SERVING from now on; open Watch streams hear it and end.
+        draining = true;
+        health.close();
         const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
         // GOAWAY: sessions take no new streams, and close once their streams finish.
         for (const session of sessions) session.close();

@@ -12,7 +12,15 @@ export interface BackendFactory {
 const bytes = (text: string) => new TextEncoder().encode(text);
 const record = (text: string, extra: Partial<NewRecord["meta"]> = {}): NewRecord => ({
   value: bytes(text),
-  meta: { codec: "text", kind: "text", model: "", contentType: "text/plain", createdAt: 1, updatedAt: 2, ...extra },
+  meta: {
+    codec: "text",
+    kind: "text",
+    model: "",
+    contentType: "text/plain",
+    createdAt: 1,
+    updatedAt: 2,
+    ...extra,
+  },
 });
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -39,7 +47,13 @@ export function backendSuite(factory: BackendFactory): void {
       expect(r2).toBeGreaterThan(r1);
       const got = await b.get("a");
       expect(new TextDecoder().decode(got!.value)).toBe("two");
-      expect(got!.meta).toMatchObject({ codec: "text", kind: "text", createdAt: 1, updatedAt: 2, revision: r2 });
+      expect(got!.meta).toMatchObject({
+        codec: "text",
+        kind: "text",
+        createdAt: 1,
+        updatedAt: 2,
+        revision: r2,
+      });
       expect(got!.meta.expiresAt).toBeUndefined();
       await b.close();
     });
@@ -83,7 +97,9 @@ export function backendSuite(factory: BackendFactory): void {
       await expect(attempt).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT"));
       expect(new TextDecoder().decode((await b.get("c"))!.value)).toBe("old");
       expect(await b.get("other")).toBeUndefined();
-      await expect(b.write([], [{ key: "c", revision: null }])).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT"));
+      await expect(b.write([], [{ key: "c", revision: null }])).rejects.toSatisfy((e) =>
+        isAnykvError(e, "CONFLICT"),
+      );
       await b.write([{ type: "put", key: "c", record: record("newer") }], [{ key: "c", revision: rev }]);
       await b.write([{ type: "put", key: "fresh", record: record("f") }], [{ key: "fresh", revision: null }]);
       expect(new TextDecoder().decode((await b.get("fresh"))!.value)).toBe("f");
@@ -94,7 +110,10 @@ export function backendSuite(factory: BackendFactory): void {
       const b = await factory.create();
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) =>
-          b.write([{ type: "put", key: "race", record: record(String(i)) }], [{ key: "race", revision: null }]),
+          b.write(
+            [{ type: "put", key: "race", record: record(String(i)) }],
+            [{ key: "race", revision: null }],
+          ),
         ),
       );
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);

@@ -15,7 +15,8 @@ const clock = () => {
   let t = 1_000_000;
   return { now: () => t, advance: (ms: number) => (t += ms) };
 };
-const newStore = (options: Partial<StoreOptions> = {}) => new Store(createMemoryBackend(), { sweepIntervalMs: 0, ...options });
+const newStore = (options: Partial<StoreOptions> = {}) =>
+  new Store(createMemoryBackend(), { sweepIntervalMs: 0, ...options });
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
   for await (const x of it) out.push(x);
@@ -93,7 +94,12 @@ describe("store", () => {
     for (const key of ["foo", "foo/bar/baz.json", "foo/a.json", "food", "foo-x", "foo/skip/x.json", "zzz"]) {
       await store.put("", key, input(key));
     }
-    expect(await collect(store.keys("", { prefix: "foo" }))).toEqual(["foo", "foo/a.json", "foo/bar/baz.json", "foo/skip/x.json"]);
+    expect(await collect(store.keys("", { prefix: "foo" }))).toEqual([
+      "foo",
+      "foo/a.json",
+      "foo/bar/baz.json",
+      "foo/skip/x.json",
+    ]);
     expect(await collect(store.keys("", { prefix: "foo", excludePrefix: "foo/skip" }))).toEqual([
       "foo",
       "foo/a.json",
@@ -110,7 +116,9 @@ describe("store", () => {
 
   it("rejects bad keys before touching the backend", async () => {
     const store = newStore();
-    await expect(store.put("", "../etc/passwd", input("x"))).rejects.toSatisfy((e) => isAnykvError(e, "INVALID_KEY"));
+    await expect(store.put("", "../etc/passwd", input("x"))).rejects.toSatisfy((e) =>
+      isAnykvError(e, "INVALID_KEY"),
+    );
     expect(await collect(store.keys(""))).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anykv/v1/store.proto.
  */
 export const file_anykv_v1_store: GenFile = /*@__PURE__*/
-  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEioQEKClB1dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIeCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlEhwKBG1vZGUYBCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAUgASgJEiYKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI+CgtQdXRSZXNwb25zZRIfCgRpbmZvGAEgASgLMhEuYW55a3YudjEuS2V5SW5mbxIOCgZzdG9yZWQYAiABKAgivwEKCkdldFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIcCgRtb2RlGAMgASgOMg4uYW55a3YudjEuTW9kZRINCgVtb2RlbBgEIAEoCRIeChFyYWlzZV9vbl9ub25leGlzdBgFIAEoCEgAiAEBEhsKDm1vZGVsX3ZhbGlkYXRlGAYgASgISAGIAQFCFAoSX3JhaXNlX29uX25vbmV4aXN0QhEKD19tb2RlbF92YWxpZGF0ZSJdCgtHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBIeCgV2YWx1ZRgCIAEoCzIPLmFueWt2LnYxLlZhbHVlEh8KBGluZm8YAyABKAsyES5hbnlrdi52MS5LZXlJbmZvIr8BCgpQb3BSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSHAoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGUSDQoFbW9kZWwYBCABKAkSHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLUG9wUmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyIvCg1EZWxldGVSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkiIQoORGVsZXRlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCIvCg1FeGlzdHNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkiIAoORXhpc3RzUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIi0KC0luZm9SZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkiLwoMSW5mb1Jlc3BvbnNlEh8KBGluZm8YASABKAsyES5hbnlrdi52MS5LZXlJbmZvIlYKDFRvdWNoUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEiYKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJgCg1Ub3VjaFJlc3BvbnNlEi4KCnRvdWNoZWRfYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh8KBGluZm8YAiABKAsyES5hbnlrdi52MS5LZXlJbmZvIkQKD0NoZWNrc3VtUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhEKCWFsZ29yaXRobRgDIAEoCSI3ChBDaGVja3N1bVJlc3BvbnNlEhAKCGNoZWNrc3VtGAEgASgJEhEKCWFsZ29yaXRobRgCIAEoCSJpCg9MaXN0S2V5c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJEg0KBWxpbWl0GAUgASgNIh8KEExpc3RLZXlzUmVzcG9uc2USCwoDa2V5GAEgASgJMrYECgxTdG9yZVNlcnZpY2USMgoDUHV0EhQuYW55a3YudjEuUHV0UmVxdWVzdBoVLmFueWt2LnYxLlB1dFJlc3BvbnNlEjcKA0dldBIULmFueWt2LnYxLkdldFJlcXVlc3QaFS5hbnlrdi52MS5HZXRSZXNwb25zZSIDkAIBEjIKA1BvcBIULmFueWt2LnYxLlBvcFJlcXVlc3QaFS5hbnlrdi52MS5Qb3BSZXNwb25zZRI7CgZEZWxldGUSFy5hbnlrdi52MS5EZWxldGVSZXF1ZXN0GhguYW55a3YudjEuRGVsZXRlUmVzcG9uc2USQAoGRXhpc3RzEhcuYW55a3YudjEuRXhpc3RzUmVxdWVzdBoYLmFueWt2LnYxLkV4aXN0c1Jlc3BvbnNlIgOQAgESOgoESW5mbxIVLmFueWt2LnYxLkluZm9SZXF1ZXN0GhYuYW55a3YudjEuSW5mb1Jlc3BvbnNlIgOQAgESOAoFVG91Y2gSFi5hbnlrdi52MS5Ub3VjaFJlcXVlc3QaFy5hbnlrdi52MS5Ub3VjaFJlc3BvbnNlEkYKCENoZWNrc3VtEhkuYW55a3YudjEuQ2hlY2tzdW1SZXF1ZXN0GhouYW55a3YudjEuQ2hlY2tzdW1SZXNwb25zZSIDkAIBEkgKCExpc3RLZXlzEhkuYW55a3YudjEuTGlzdEtleXNSZXF1ZXN0GhouYW55a3YudjEuTGlzdEtleXNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_anykv_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEi3gEKClB1dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIeCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlEhwKBG1vZGUYBCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAUgASgJEiYKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYCgtpZl9yZXZpc2lvbhgHIAEoA0gAiAEBEhEKCWlmX2Fic2VudBgIIAEoCEIOCgxfaWZfcmV2aXNpb24iPgoLUHV0UmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc3RvcmVkGAIgASgIIr8BCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSHAoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGUSDQoFbW9kZWwYBCABKAkSHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyK/AQoKUG9wUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEh4KEXJhaXNlX29uX25vbmV4aXN0GAUgASgISACIAQESGwoObW9kZWxfdmFsaWRhdGUYBiABKAhIAYgBAUIUChJfcmFpc2Vfb25fbm9uZXhpc3RCEQoPX21vZGVsX3ZhbGlkYXRlIl0KC1BvcFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEh4KBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWUSHwoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm8ibAoNRGVsZXRlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhgKC2lmX3JldmlzaW9uGAMgASgDSACIAQESEQoJaWZfYWJzZW50GAQgASgIQg4KDF9pZl9yZXZpc2lvbiIzCg5EZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDIi8KDUV4aXN0c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIgCg5FeGlzdHNSZXNwb25zZRIOCgZleGlzdHMYASABKAgiLQoLSW5mb1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIvCgxJbmZvUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8iVgoMVG91Y2hSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImAKDVRvdWNoUmVzcG9uc2USLgoKdG91Y2hlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHwoEaW5mbxgCIAEoCzIRLmFueWt2LnYxLktleUluZm8iRAoPQ2hlY2tzdW1SZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSEQoJYWxnb3JpdGhtGAMgASgJIjcKEENoZWNrc3VtUmVzcG9uc2USEAoIY2hlY2tzdW0YASABKAkSEQoJYWxnb3JpdGhtGAIgASgJIo8BCg9MaXN0S2V5c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJEg0KBWxpbWl0GAUgASgNEg8KB3JldmVyc2UYBiABKAgSEwoLc3RhcnRfYWZ0ZXIYByABKAkiHwoQTGlzdEtleXNSZXNwb25zZRILCgNrZXkYASABKAkiOgoJSXRlbUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIOCgZyZWFzb24YAyABKAki7gEKEUxpc3RWYWx1ZXNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIOCgZwcmVmaXgYAiABKAkSFgoOZXhjbHVkZV9wcmVmaXgYAyABKAkSDAoEZ2xvYhgEIAEoCRINCgVsaW1pdBgFIAEoDRIPCgdyZXZlcnNlGAYgASgIEhMKC3N0YXJ0X2FmdGVyGAcgASgJEhwKBG1vZGUYCCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAkgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAogASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIpQBChJMaXN0VmFsdWVzUmVzcG9uc2USCwoDa2V5GAEgASgJEiAKBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWVIABIkCgVlcnJvchgDIAEoCzITLmFueWt2LnYxLkl0ZW1FcnJvckgAEh8KBGluZm8YBCABKAsyES5hbnlrdi52MS5LZXlJbmZvQggKBnJlc3VsdCKMAQoNU3RyZWFtUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjAKDlN0cmVhbVJlc3BvbnNlEh4KBXZhbHVlGAEgASgLMg8uYW55a3YudjEuVmFsdWUijgEKDkdldE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRrZXlzGAIgAygJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjsKD0dldE1hbnlSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcuYW55a3YudjEuR2V0TWFueVJlc3VsdCKeAQoNR2V0TWFueVJlc3VsdBILCgNrZXkYASABKAkSDQoFZm91bmQYAiABKAgSIAoFdmFsdWUYAyABKAsyDy5hbnlrdi52MS5WYWx1ZUgAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySAASHwoEaW5mbxgFIAEoCzIRLmFueWt2LnYxLktleUluZm9CCAoGcmVzdWx0IkgKDlB1dE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIjCgVpdGVtcxgCIAMoCzIULmFueWt2LnYxLlB1dFJlcXVlc3QiOwoPUHV0TWFueVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5hbnlrdi52MS5QdXRNYW55UmVzdWx0In8KDVB1dE1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg4KBnN0b3JlZBgCIAEoCBIhCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mb0gAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySABCCAoGcmVzdWx0Ik4KEURlbGV0ZU1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRImCgVpdGVtcxgCIAMoCzIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QiQQoSRGVsZXRlTWFueVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5hbnlrdi52MS5EZWxldGVNYW55UmVzdWx0ImYKEERlbGV0ZU1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg8KB2RlbGV0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMSIgoFZXJyb3IYBCABKAsyEy5hbnlrdi52MS5JdGVtRXJyb3IiXwoHQmF0Y2hPcBIjCgNwdXQYASABKAsyFC5hbnlrdi52MS5QdXRSZXF1ZXN0SAASKQoGZGVsZXRlGAIgASgLMhcuYW55a3YudjEuRGVsZXRlUmVxdWVzdEgAQgQKAm9wIkEKDEJhdGNoUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSHgoDb3BzGAIgAygLMhEuYW55a3YudjEuQmF0Y2hPcCJJCg1CYXRjaFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDEiYKB3Jlc3VsdHMYAiADKAsyFS5hbnlrdi52MS5CYXRjaFJlc3VsdCJpCgtCYXRjaFJlc3VsdBIkCgNwdXQYASABKAsyFS5hbnlrdi52MS5QdXRSZXNwb25zZUgAEioKBmRlbGV0ZRgCIAEoCzIYLmFueWt2LnYxLkRlbGV0ZVJlc3BvbnNlSABCCAoGcmVzdWx0Il4KE0RlbGV0ZVByZWZpeFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJIicKFERlbGV0ZVByZWZpeFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAQyoQgKDFN0b3JlU2VydmljZRIyCgNQdXQSFC5hbnlrdi52MS5QdXRSZXF1ZXN0GhUuYW55a3YudjEuUHV0UmVzcG9uc2USNwoDR2V0EhQuYW55a3YudjEuR2V0UmVxdWVzdBoVLmFueWt2LnYxLkdldFJlc3BvbnNlIgOQAgESMgoDUG9wEhQuYW55a3YudjEuUG9wUmVxdWVzdBoVLmFueWt2LnYxLlBvcFJlc3BvbnNlEjsKBkRlbGV0ZRIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QaGC5hbnlrdi52MS5EZWxldGVSZXNwb25zZRJACgZFeGlzdHMSFy5hbnlrdi52MS5FeGlzdHNSZXF1ZXN0GhguYW55a3YudjEuRXhpc3RzUmVzcG9uc2UiA5ACARI6CgRJbmZvEhUuYW55a3YudjEuSW5mb1JlcXVlc3QaFi5hbnlrdi52MS5JbmZvUmVzcG9uc2UiA5ACARI4CgVUb3VjaBIWLmFueWt2LnYxLlRvdWNoUmVxdWVzdBoXLmFueWt2LnYxLlRvdWNoUmVzcG9uc2USRgoIQ2hlY2tzdW0SGS5hbnlrdi52MS5DaGVja3N1bVJlcXVlc3QaGi5hbnlrdi52MS5DaGVja3N1bVJlc3BvbnNlIgOQAgESSAoITGlzdEtleXMSGS5hbnlrdi52MS5MaXN0S2V5c1JlcXVlc3QaGi5hbnlrdi52MS5MaXN0S2V5c1Jlc3BvbnNlIgOQAgEwARJOCgpMaXN0VmFsdWVzEhsuYW55a3YudjEuTGlzdFZhbHVlc1JlcXVlc3QaHC5hbnlrdi52MS5MaXN0VmFsdWVzUmVzcG9uc2UiA5ACATABEkIKBlN0cmVhbRIXLmFueWt2LnYxLlN0cmVhbVJlcXVlc3QaGC5hbnlrdi52MS5TdHJlYW1SZXNwb25zZSIDkAIBMAESQwoHR2V0TWFueRIYLmFueWt2LnYxLkdldE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuR2V0TWFueVJlc3BvbnNlIgOQAgESPgoHUHV0TWFueRIYLmFueWt2LnYxLlB1dE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuUHV0TWFueVJlc3BvbnNlEkcKCkRlbGV0ZU1hbnkSGy5hbnlrdi52MS5EZWxldGVNYW55UmVxdWVzdBocLmFueWt2LnYxLkRlbGV0ZU1hbnlSZXNwb25zZRI4CgVCYXRjaBIWLmFueWt2LnYxLkJhdGNoUmVxdWVzdBoXLmFueWt2LnYxLkJhdGNoUmVzcG9uc2USTQoMRGVsZXRlUHJlZml4Eh0uYW55a3YudjEuRGVsZXRlUHJlZml4UmVxdWVzdBoeLmFueWt2LnYxLkRlbGV0ZVByZWZpeFJlc3BvbnNlYgZwcm90bzM", [file_anykv_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * PutRequest stores value under key.
@@ -65,6 +65,23 @@ export type PutRequest = Message<"anykv.v1.PutRequest"> & {
    * @generated from field: google.protobuf.Duration ttl = 6;
    */
   ttl?: Duration | undefined;
+
+  /**
+   * Write only if the key's current revision (KeyInfo.revision) is this one;
+   * else ABORTED and nothing changes. Must be positive; an expired or missing
+   * key has no revision. Read-modify-write loops use it as an etag.
+   *
+   * @generated from field: optional int64 if_revision = 7;
+   */
+  ifRevision?: bigint | undefined;
+
+  /**
+   * Write only if the key does not exist (expired keys do not exist); else
+   * ABORTED and nothing changes. Cannot be combined with if_revision.
+   *
+   * @generated from field: bool if_absent = 8;
+   */
+  ifAbsent: boolean;
 };
 
 /**
@@ -305,6 +322,23 @@ export type DeleteRequest = Message<"anykv.v1.DeleteRequest"> & {
    * @generated from field: string key = 2;
    */
   key: string;
+
+  /**
+   * Delete only if the key's current revision is this one; else ABORTED and
+   * nothing changes. Must be positive.
+   *
+   * @generated from field: optional int64 if_revision = 3;
+   */
+  ifRevision?: bigint | undefined;
+
+  /**
+   * Succeed only if the key does not exist (so nothing is deleted); else
+   * ABORTED. Useful in a Batch as a guard: "only if this key is absent".
+   * Cannot be combined with if_revision.
+   *
+   * @generated from field: bool if_absent = 4;
+   */
+  ifAbsent: boolean;
 };
 
 /**
@@ -326,6 +360,13 @@ export type DeleteResponse = Message<"anykv.v1.DeleteResponse"> & {
    * @generated from field: bool deleted = 1;
    */
   deleted: boolean;
+
+  /**
+   * The store-wide revision of the delete; 0 when nothing was deleted.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
 };
 
 /**
@@ -601,6 +642,21 @@ export type ListKeysRequest = Message<"anykv.v1.ListKeysRequest"> & {
    * @generated from field: uint32 limit = 5;
    */
   limit: number;
+
+  /**
+   * List in descending key order.
+   *
+   * @generated from field: bool reverse = 6;
+   */
+  reverse: boolean;
+
+  /**
+   * Start after this key (exclusive) in the listing's order: pass the last
+   * key of a page to get the next page. "" starts at the beginning.
+   *
+   * @generated from field: string start_after = 7;
+   */
+  startAfter: string;
 };
 
 /**
@@ -630,6 +686,775 @@ export type ListKeysResponse = Message<"anykv.v1.ListKeysResponse"> & {
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
   messageDesc(file_anykv_v1_store, 17);
+
+/**
+ * ItemError says why one item of a call failed while the call itself
+ * succeeded (PutMany, GetMany, DeleteMany, ListValues). Its fields mirror
+ * google.rpc.Status.
+ *
+ * @generated from message anykv.v1.ItemError
+ */
+export type ItemError = Message<"anykv.v1.ItemError"> & {
+  /**
+   * The gRPC status code (google.rpc.Code), e.g. 3 INVALID_ARGUMENT,
+   * 9 FAILED_PRECONDITION, 10 ABORTED.
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+
+  /**
+   * What went wrong, naming the key.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * anykv's stable error code, e.g. "DECODE_FAILED" or "CONFLICT" (the same
+   * as the anykv-error-code header of a failed call).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message anykv.v1.ItemError.
+ * Use `create(ItemErrorSchema)` to create a new message.
+ */
+export const ItemErrorSchema: GenMessage<ItemError> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 18);
+
+/**
+ * ListValuesRequest selects keys as ListKeysRequest does and says how to
+ * decode their values.
+ *
+ * @generated from message anykv.v1.ListValuesRequest
+ */
+export type ListValuesRequest = Message<"anykv.v1.ListValuesRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string prefix = 2;
+   */
+  prefix: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string exclude_prefix = 3;
+   */
+  excludePrefix: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string glob = 4;
+   */
+  glob: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: uint32 limit = 5;
+   */
+  limit: number;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: bool reverse = 6;
+   */
+  reverse: boolean;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string start_after = 7;
+   */
+  startAfter: string;
+
+  /**
+   * How to decode each value, as in GetRequest.
+   *
+   * @generated from field: anykv.v1.Mode mode = 8;
+   */
+  mode: Mode;
+
+  /**
+   * Return each value as a validated instance of this model.
+   *
+   * @generated from field: string model = 9;
+   */
+  model: string;
+
+  /**
+   * As in GetRequest.
+   *
+   * @generated from field: optional bool model_validate = 10;
+   */
+  modelValidate?: boolean | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.ListValuesRequest.
+ * Use `create(ListValuesRequestSchema)` to create a new message.
+ */
+export const ListValuesRequestSchema: GenMessage<ListValuesRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 19);
+
+/**
+ * ListValuesResponse is one key of the listing with its value.
+ *
+ * @generated from message anykv.v1.ListValuesResponse
+ */
+export type ListValuesResponse = Message<"anykv.v1.ListValuesResponse"> & {
+  /**
+   * The key.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The value, or why it could not be decoded.
+   *
+   * @generated from oneof anykv.v1.ListValuesResponse.result
+   */
+  result: {
+    /**
+     * The value, decoded according to the request's mode.
+     *
+     * @generated from field: anykv.v1.Value value = 2;
+     */
+    value: Value;
+    case: "value";
+  } | {
+    /**
+     * Why this value could not be decoded (e.g. FAILED_PRECONDITION when the
+     * stored bytes are not JSON in MODE_JSON). The stream goes on.
+     *
+     * @generated from field: anykv.v1.ItemError error = 3;
+     */
+    value: ItemError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The key's metadata.
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 4;
+   */
+  info?: KeyInfo | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.ListValuesResponse.
+ * Use `create(ListValuesResponseSchema)` to create a new message.
+ */
+export const ListValuesResponseSchema: GenMessage<ListValuesResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 20);
+
+/**
+ * StreamRequest reads key line by line.
+ *
+ * @generated from message anykv.v1.StreamRequest
+ */
+export type StreamRequest = Message<"anykv.v1.StreamRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The key.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * How to decode each line: MODE_AUTO gives JSON values for lines that are
+   * JSON and text for the others; MODE_RAW the bytes of each line; MODE_JSON
+   * JSON (FAILED_PRECONDITION at the first line that is not).
+   *
+   * @generated from field: anykv.v1.Mode mode = 3;
+   */
+  mode: Mode;
+
+  /**
+   * Validate each line against this model.
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * As in GetRequest.
+   *
+   * @generated from field: optional bool model_validate = 5;
+   */
+  modelValidate?: boolean | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.StreamRequest.
+ * Use `create(StreamRequestSchema)` to create a new message.
+ */
+export const StreamRequestSchema: GenMessage<StreamRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 21);
+
+/**
+ * StreamResponse is one line of the stored value.
+ *
+ * @generated from message anykv.v1.StreamResponse
+ */
+export type StreamResponse = Message<"anykv.v1.StreamResponse"> & {
+  /**
+   * The line without its line break ("\n" or "\r\n"), decoded with the mode.
+   *
+   * @generated from field: anykv.v1.Value value = 1;
+   */
+  value?: Value | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.StreamResponse.
+ * Use `create(StreamResponseSchema)` to create a new message.
+ */
+export const StreamResponseSchema: GenMessage<StreamResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 22);
+
+/**
+ * GetManyRequest reads several keys.
+ *
+ * @generated from message anykv.v1.GetManyRequest
+ */
+export type GetManyRequest = Message<"anykv.v1.GetManyRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The keys, at most the server's batch size. Duplicates are allowed.
+   *
+   * @generated from field: repeated string keys = 2;
+   */
+  keys: string[];
+
+  /**
+   * As in GetRequest, for every key.
+   *
+   * @generated from field: anykv.v1.Mode mode = 3;
+   */
+  mode: Mode;
+
+  /**
+   * As in GetRequest, for every key.
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * As in GetRequest.
+   *
+   * @generated from field: optional bool model_validate = 5;
+   */
+  modelValidate?: boolean | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.GetManyRequest.
+ * Use `create(GetManyRequestSchema)` to create a new message.
+ */
+export const GetManyRequestSchema: GenMessage<GetManyRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 23);
+
+/**
+ * GetManyResponse has one result per requested key, in request order.
+ *
+ * @generated from message anykv.v1.GetManyResponse
+ */
+export type GetManyResponse = Message<"anykv.v1.GetManyResponse"> & {
+  /**
+   * The results.
+   *
+   * @generated from field: repeated anykv.v1.GetManyResult results = 1;
+   */
+  results: GetManyResult[];
+};
+
+/**
+ * Describes the message anykv.v1.GetManyResponse.
+ * Use `create(GetManyResponseSchema)` to create a new message.
+ */
+export const GetManyResponseSchema: GenMessage<GetManyResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 24);
+
+/**
+ * GetManyResult is the outcome for one key of GetMany.
+ *
+ * @generated from message anykv.v1.GetManyResult
+ */
+export type GetManyResult = Message<"anykv.v1.GetManyResult"> & {
+  /**
+   * The key as requested.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * False when the key is missing (not an error in GetMany).
+   *
+   * @generated from field: bool found = 2;
+   */
+  found: boolean;
+
+  /**
+   * The value, or why this key could not be read (an invalid key, bytes
+   * that do not decode in the mode).
+   *
+   * @generated from oneof anykv.v1.GetManyResult.result
+   */
+  result: {
+    /**
+     * The value, decoded according to the request's mode.
+     *
+     * @generated from field: anykv.v1.Value value = 3;
+     */
+    value: Value;
+    case: "value";
+  } | {
+    /**
+     * Why this key failed; the other keys are unaffected.
+     *
+     * @generated from field: anykv.v1.ItemError error = 4;
+     */
+    value: ItemError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * The key's metadata when it was found.
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 5;
+   */
+  info?: KeyInfo | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.GetManyResult.
+ * Use `create(GetManyResultSchema)` to create a new message.
+ */
+export const GetManyResultSchema: GenMessage<GetManyResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 25);
+
+/**
+ * PutManyRequest stores several values.
+ *
+ * @generated from message anykv.v1.PutManyRequest
+ */
+export type PutManyRequest = Message<"anykv.v1.PutManyRequest"> & {
+  /**
+   * The namespace of every item; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The puts, applied in order, at most the server's batch size. Each item's
+   * namespace must be empty or equal to the request's.
+   *
+   * @generated from field: repeated anykv.v1.PutRequest items = 2;
+   */
+  items: PutRequest[];
+};
+
+/**
+ * Describes the message anykv.v1.PutManyRequest.
+ * Use `create(PutManyRequestSchema)` to create a new message.
+ */
+export const PutManyRequestSchema: GenMessage<PutManyRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 26);
+
+/**
+ * PutManyResponse has one result per item, in request order.
+ *
+ * @generated from message anykv.v1.PutManyResponse
+ */
+export type PutManyResponse = Message<"anykv.v1.PutManyResponse"> & {
+  /**
+   * The results.
+   *
+   * @generated from field: repeated anykv.v1.PutManyResult results = 1;
+   */
+  results: PutManyResult[];
+};
+
+/**
+ * Describes the message anykv.v1.PutManyResponse.
+ * Use `create(PutManyResponseSchema)` to create a new message.
+ */
+export const PutManyResponseSchema: GenMessage<PutManyResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 27);
+
+/**
+ * PutManyResult is the outcome of one item of PutMany.
+ *
+ * @generated from message anykv.v1.PutManyResult
+ */
+export type PutManyResult = Message<"anykv.v1.PutManyResult"> & {
+  /**
+   * The key as requested.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * True when the value was stored; false when a null was skipped or the
+   * item failed.
+   *
+   * @generated from field: bool stored = 2;
+   */
+  stored: boolean;
+
+  /**
+   * The metadata after the write, or why the item failed.
+   *
+   * @generated from oneof anykv.v1.PutManyResult.result
+   */
+  result: {
+    /**
+     * The stored key's metadata, its new revision included.
+     *
+     * @generated from field: anykv.v1.KeyInfo info = 3;
+     */
+    value: KeyInfo;
+    case: "info";
+  } | {
+    /**
+     * Why this item failed (bad key or value: INVALID_ARGUMENT; failed
+     * condition: ABORTED); nothing was written for it.
+     *
+     * @generated from field: anykv.v1.ItemError error = 4;
+     */
+    value: ItemError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message anykv.v1.PutManyResult.
+ * Use `create(PutManyResultSchema)` to create a new message.
+ */
+export const PutManyResultSchema: GenMessage<PutManyResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 28);
+
+/**
+ * DeleteManyRequest removes several keys.
+ *
+ * @generated from message anykv.v1.DeleteManyRequest
+ */
+export type DeleteManyRequest = Message<"anykv.v1.DeleteManyRequest"> & {
+  /**
+   * The namespace of every item; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The deletes, applied in order, at most the server's batch size. Each
+   * item's namespace must be empty or equal to the request's.
+   *
+   * @generated from field: repeated anykv.v1.DeleteRequest items = 2;
+   */
+  items: DeleteRequest[];
+};
+
+/**
+ * Describes the message anykv.v1.DeleteManyRequest.
+ * Use `create(DeleteManyRequestSchema)` to create a new message.
+ */
+export const DeleteManyRequestSchema: GenMessage<DeleteManyRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 29);
+
+/**
+ * DeleteManyResponse has one result per item, in request order.
+ *
+ * @generated from message anykv.v1.DeleteManyResponse
+ */
+export type DeleteManyResponse = Message<"anykv.v1.DeleteManyResponse"> & {
+  /**
+   * The results.
+   *
+   * @generated from field: repeated anykv.v1.DeleteManyResult results = 1;
+   */
+  results: DeleteManyResult[];
+};
+
+/**
+ * Describes the message anykv.v1.DeleteManyResponse.
+ * Use `create(DeleteManyResponseSchema)` to create a new message.
+ */
+export const DeleteManyResponseSchema: GenMessage<DeleteManyResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 30);
+
+/**
+ * DeleteManyResult is the outcome of one item of DeleteMany.
+ *
+ * @generated from message anykv.v1.DeleteManyResult
+ */
+export type DeleteManyResult = Message<"anykv.v1.DeleteManyResult"> & {
+  /**
+   * The key as requested.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * True when a key was removed.
+   *
+   * @generated from field: bool deleted = 2;
+   */
+  deleted: boolean;
+
+  /**
+   * The store-wide revision of the delete; 0 when nothing was deleted.
+   *
+   * @generated from field: int64 revision = 3;
+   */
+  revision: bigint;
+
+  /**
+   * Why this item failed (bad key, failed condition); unset on success.
+   *
+   * @generated from field: anykv.v1.ItemError error = 4;
+   */
+  error?: ItemError | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.DeleteManyResult.
+ * Use `create(DeleteManyResultSchema)` to create a new message.
+ */
+export const DeleteManyResultSchema: GenMessage<DeleteManyResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 31);
+
+/**
+ * BatchOp is one operation of a Batch.
+ *
+ * @generated from message anykv.v1.BatchOp
+ */
+export type BatchOp = Message<"anykv.v1.BatchOp"> & {
+  /**
+   * Exactly one is set.
+   *
+   * @generated from oneof anykv.v1.BatchOp.op
+   */
+  op: {
+    /**
+     * A put, with its conditions. Its namespace must be empty or the batch's.
+     *
+     * @generated from field: anykv.v1.PutRequest put = 1;
+     */
+    value: PutRequest;
+    case: "put";
+  } | {
+    /**
+     * A delete, with its conditions. Its namespace must be empty or the batch's.
+     *
+     * @generated from field: anykv.v1.DeleteRequest delete = 2;
+     */
+    value: DeleteRequest;
+    case: "delete";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message anykv.v1.BatchOp.
+ * Use `create(BatchOpSchema)` to create a new message.
+ */
+export const BatchOpSchema: GenMessage<BatchOp> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 32);
+
+/**
+ * BatchRequest applies ops atomically.
+ *
+ * @generated from message anykv.v1.BatchRequest
+ */
+export type BatchRequest = Message<"anykv.v1.BatchRequest"> & {
+  /**
+   * The namespace of every op; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The ops, at most the server's batch size. Each key appears at most once
+   * (INVALID_ARGUMENT otherwise). Conditions are checked against the state
+   * before the batch.
+   *
+   * @generated from field: repeated anykv.v1.BatchOp ops = 2;
+   */
+  ops: BatchOp[];
+};
+
+/**
+ * Describes the message anykv.v1.BatchRequest.
+ * Use `create(BatchRequestSchema)` to create a new message.
+ */
+export const BatchRequestSchema: GenMessage<BatchRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 33);
+
+/**
+ * BatchResponse describes the applied batch.
+ *
+ * @generated from message anykv.v1.BatchResponse
+ */
+export type BatchResponse = Message<"anykv.v1.BatchResponse"> & {
+  /**
+   * The store-wide revision of the batch, which every put in it carries; 0
+   * when the batch wrote nothing.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * One result per op, in request order.
+   *
+   * @generated from field: repeated anykv.v1.BatchResult results = 2;
+   */
+  results: BatchResult[];
+};
+
+/**
+ * Describes the message anykv.v1.BatchResponse.
+ * Use `create(BatchResponseSchema)` to create a new message.
+ */
+export const BatchResponseSchema: GenMessage<BatchResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 34);
+
+/**
+ * BatchResult is the outcome of one op of a Batch.
+ *
+ * @generated from message anykv.v1.BatchResult
+ */
+export type BatchResult = Message<"anykv.v1.BatchResult"> & {
+  /**
+   * Matches the op's kind.
+   *
+   * @generated from oneof anykv.v1.BatchResult.result
+   */
+  result: {
+    /**
+     * The result of a put op.
+     *
+     * @generated from field: anykv.v1.PutResponse put = 1;
+     */
+    value: PutResponse;
+    case: "put";
+  } | {
+    /**
+     * The result of a delete op.
+     *
+     * @generated from field: anykv.v1.DeleteResponse delete = 2;
+     */
+    value: DeleteResponse;
+    case: "delete";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message anykv.v1.BatchResult.
+ * Use `create(BatchResultSchema)` to create a new message.
+ */
+export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 35);
+
+/**
+ * DeletePrefixRequest selects keys to remove, as ListKeysRequest does.
+ *
+ * @generated from message anykv.v1.DeletePrefixRequest
+ */
+export type DeletePrefixRequest = Message<"anykv.v1.DeletePrefixRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * As in ListKeysRequest. "" (with no other filter) removes every key of
+   * the namespace.
+   *
+   * @generated from field: string prefix = 2;
+   */
+  prefix: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string exclude_prefix = 3;
+   */
+  excludePrefix: string;
+
+  /**
+   * As in ListKeysRequest.
+   *
+   * @generated from field: string glob = 4;
+   */
+  glob: string;
+};
+
+/**
+ * Describes the message anykv.v1.DeletePrefixRequest.
+ * Use `create(DeletePrefixRequestSchema)` to create a new message.
+ */
+export const DeletePrefixRequestSchema: GenMessage<DeletePrefixRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 36);
+
+/**
+ * DeletePrefixResponse says how many keys were removed.
+ *
+ * @generated from message anykv.v1.DeletePrefixResponse
+ */
+export type DeletePrefixResponse = Message<"anykv.v1.DeletePrefixResponse"> & {
+  /**
+   * The number of keys removed.
+   *
+   * @generated from field: uint64 deleted = 1;
+   */
+  deleted: bigint;
+};
+
+/**
+ * Describes the message anykv.v1.DeletePrefixResponse.
+ * Use `create(DeletePrefixResponseSchema)` to create a new message.
+ */
+export const DeletePrefixResponseSchema: GenMessage<DeletePrefixResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 37);
 
 /**
  * StoreService keeps values under keys. Every request names an optional
@@ -734,6 +1559,86 @@ export const StoreService: GenService<{
     methodKind: "server_streaming";
     input: typeof ListKeysRequestSchema;
     output: typeof ListKeysResponseSchema;
+  },
+  /**
+   * ListValues streams the keys of a namespace with their values and
+   * metadata, with ListKeys' filters. A value that cannot be decoded in the
+   * requested mode is reported in its item (error), not by ending the stream.
+   *
+   * @generated from rpc anykv.v1.StoreService.ListValues
+   */
+  listValues: {
+    methodKind: "server_streaming";
+    input: typeof ListValuesRequestSchema;
+    output: typeof ListValuesResponseSchema;
+  },
+  /**
+   * Stream reads a stored value line by line (anystore's store.stream) and
+   * streams each line decoded with the mode: JSON Lines become JSON values.
+   *
+   * @generated from rpc anykv.v1.StoreService.Stream
+   */
+  stream: {
+    methodKind: "server_streaming";
+    input: typeof StreamRequestSchema;
+    output: typeof StreamResponseSchema;
+  },
+  /**
+   * GetMany reads several keys in one round trip, with a result per key.
+   *
+   * @generated from rpc anykv.v1.StoreService.GetMany
+   */
+  getMany: {
+    methodKind: "unary";
+    input: typeof GetManyRequestSchema;
+    output: typeof GetManyResponseSchema;
+  },
+  /**
+   * PutMany stores several values in one round trip, with a result per item.
+   * It is not atomic: an item that fails (bad key, bad value, failed
+   * condition) reports its error and the others are stored. Use Batch for
+   * all or nothing.
+   *
+   * @generated from rpc anykv.v1.StoreService.PutMany
+   */
+  putMany: {
+    methodKind: "unary";
+    input: typeof PutManyRequestSchema;
+    output: typeof PutManyResponseSchema;
+  },
+  /**
+   * DeleteMany removes several keys in one round trip, with a result per
+   * item. Not atomic, like PutMany.
+   *
+   * @generated from rpc anykv.v1.StoreService.DeleteMany
+   */
+  deleteMany: {
+    methodKind: "unary";
+    input: typeof DeleteManyRequestSchema;
+    output: typeof DeleteManyResponseSchema;
+  },
+  /**
+   * Batch applies puts and deletes atomically, conditions included (like
+   * etcd's Txn): either every op is applied, under one revision, or none is.
+   * A failed condition is ABORTED naming the key and the condition.
+   *
+   * @generated from rpc anykv.v1.StoreService.Batch
+   */
+  batch: {
+    methodKind: "unary";
+    input: typeof BatchRequestSchema;
+    output: typeof BatchResponseSchema;
+  },
+  /**
+   * DeletePrefix removes the keys that ListKeys would list with the same
+   * filters and returns how many it removed.
+   *
+   * @generated from rpc anykv.v1.StoreService.DeletePrefix
+   */
+  deletePrefix: {
+    methodKind: "unary";
+    input: typeof DeletePrefixRequestSchema;
+    output: typeof DeletePrefixResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anykv_v1_store, 0);

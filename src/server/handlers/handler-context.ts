@@ -1,13 +1,19 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { KeyInfo, Mode, Value } from "../../../gen/anykv/v1/value_pb.js";
+import { anyFromData } from "../../codec/any-data.js";
+import { getCodec } from "../../codec/codec-registry.js";
+import { containsCode } from "../../codec/data.js";
 import { deserialize } from "../../codec/deserialize.js";
+import { jsonToData } from "../../codec/json-data.js";
+import { type Model, modelGet, modelJson, modelPut } from "../../codec/models/index.js";
 import { serialize } from "../../codec/serialize.js";
 import type { ModeName, TypedValue } from "../../codec/typed-value.js";
 import { type DataLimits, defaultDataLimits } from "../../codec/wire-data.js";
 import { valueToWire } from "../../codec/wire-value.js";
 import { AnykvError } from "../../errors.js";
-import type { Entry, PutOptions, Store } from "../../store/store.js";
+import type { Entry, PutInput, PutOptions, Store } from "../../store/store.js";
 import { keyInfo } from "../key-info.js";
+import type { Models } from "../models.js";
 import { modeName } from "../modes.js";
 
 /** What the StoreService handlers need. */
@@ -25,6 +31,36 @@ export interface StoreServiceDeps {
   readonly raiseOnNonexist?: boolean;
   /** Limits on values that come off the wire. */
   readonly dataLimits?: DataLimits;
+  /**
+   * Most items (keys, puts, deletes, ops) in one GetMany, PutMany, DeleteMany or Batch;
+   * RESOURCE_EXHAUSTED beyond.
+   * @default 1000
+   */
+  readonly maxBatchSize?: number;
+  /**
+   * The registered models (ModelService). Without them every model name is MODEL_NOT_FOUND.
+   * @default none
+   */
+  readonly models?: Models;
+  /**
+   * Model of puts and gets that name none (anystore's store-wide model); "" for none.
+   * @default ""
+   */
+  readonly defaultModel?: string;
+  /**
+   * Store code values (functions). False refuses them with PERMISSION_DENIED (`--no-code`).
+   * @default true
+   */
+  readonly allowCode?: boolean;
+}
+
+/** Options of a write: the store's, and the request's model. */
+export interface WriteOptions extends PutOptions {
+  /**
+   * The request's model field; "" means the store's default model. Leave it out for writes
+   * that models do not apply to (Touch).
+   */
+  readonly model?: string | undefined;
 }
 
 /** The answer of Get and Pop (and of each item of the *Many reads). */
@@ -41,6 +77,8 @@ export interface ReadRequest {
   readonly mode: Mode;
   readonly model: string;
   readonly raiseOnNonexist?: boolean | undefined;
+  /** Validate against the model on read (default true). */
+  readonly modelValidate?: boolean | undefined;
 }
 
 /**
@@ -51,11 +89,26 @@ export interface ReadRequest {
 export interface HandlerContext {
   readonly store: Store;
   readonly limits: DataLimits;
+  /** Most items of one GetMany, PutMany, DeleteMany or Batch. */
+  readonly maxBatchSize: number;
   mode(mode: Mode): ModeName;
+  /**
+   * Serializes a value for a put without storing it (Put, PutMany and Batch
+   * share it); a refused value throws. `key` is normalized. `model` is the request's model
+   * field ("" for the default model; leave it out where models do not apply): the value is
+   * validated and stored as the model's JSON.
+   */
+  encode(key: string, value: TypedValue, mode: ModeName, model?: string): PutInput;
   /** Serializes and stores a value; refused writes throw before the store is touched. */
-  write(namespace: string, key: string, value: TypedValue, mode: ModeName, options?: PutOptions): Promise<Entry>;
-  /** Decodes an entry for a read response. */
-  read(entry: Entry, req: Pick<ReadRequest, "mode" | "model">): ReadResponse;
+  write(
+    namespace: string,
+    key: string,
+    value: TypedValue,
+    mode: ModeName,
+    options?: WriteOptions,
+  ): Promise<Entry>;
+  /** Decodes an entry for a read response; with a model (or a default one), as a validated instance. */
+  read(entry: Entry, req: Pick<ReadRequest, "mode" | "model" | "modelValidate">): ReadResponse;
   /** The answer for a missing key: NOT_FOUND, or found=false when the request allows it. */
   missing(req: Pick<ReadRequest, "namespace" | "key" | "raiseOnNonexist">): ReadResponse;
 }
@@ -65,25 +118,61 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
   const defaultMode = deps.defaultMode ?? "auto";
   const raiseByDefault = deps.raiseOnNonexist ?? true;
   const mode = (m: Mode) => modeName(m, defaultMode);
+  const defaultModel = deps.defaultModel ?? "";
+  const lookup = (name: string): Model => {
+    if (!deps.models) throw new AnykvError("MODEL_NOT_FOUND", `model "${name}" is not registered`);
+    return deps.models.get(name);
+  };
+  const encode = (key: string, value: TypedValue, putMode: ModeName, model?: string): PutInput => {
+    if (deps.allowCode === false && containsCode(value.data)) {
+      throw new AnykvError(
+        "FORBIDDEN",
+        `cannot store key "${key}": the value holds code, and this server refuses code values (--no-code)`,
+      );
+    }
+    const name = model === undefined ? "" : model || defaultModel;
+    if (name || value.kind === "message")
+      return encodeModel(key, value, putMode, lookup(name || typeName(value)));
+    const serialized = serialize(value, putMode, key);
+    return {
+      value: serialized.bytes,
+      codec: serialized.codec,
+      kind: value.kind,
+      model: "",
+      contentType: serialized.contentType,
+    };
+  };
   return {
     store,
     limits: deps.dataLimits ?? defaultDataLimits,
+    maxBatchSize: deps.maxBatchSize ?? 1000,
     mode,
+    encode,
     async write(namespace, rawKey, value, putMode, options) {
       const key = store.key(rawKey);
-      const serialized = serialize(value, putMode, key);
-      const input = {
-        value: serialized.bytes,
-        codec: serialized.codec,
-        kind: value.kind,
-        model: "",
-        contentType: serialized.contentType,
-      };
-      return store.put(namespace, key, input, options);
+      const { model, ...putOptions } = options ?? {};
+      return store.put(namespace, key, encode(key, value, putMode, model), putOptions);
     },
     read(entry, req) {
-      rejectModel(req.model);
-      const value = deserialize(entry.value, entry.meta, mode(req.mode), entry.key);
+      const name = req.model || defaultModel;
+      const readMode = mode(req.mode);
+      if (!name) {
+        const value = deserialize(entry.value, entry.meta, readMode, entry.key);
+        return { found: true, value: valueToWire(value), info: keyInfo(entry) };
+      }
+      const model = lookup(name);
+      if (readMode === "raw") {
+        throw new AnykvError(
+          "INVALID_ARGUMENT",
+          `mode raw returns the stored bytes and cannot read model "${name}"`,
+        );
+      }
+      const decoded = deserialize(entry.value, entry.meta, readMode, entry.key);
+      const json = modelJson(decoded.data, {
+        bigIntAsString: true,
+        protobufDurations: model.kind === "protobuf",
+      });
+      const value = modelGet(model, json, req.modelValidate ?? true, entry.key);
       return { found: true, value: valueToWire(value), info: keyInfo(entry) };
     },
     missing(req) {
@@ -94,11 +183,38 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
 }
 
 export function notFound(namespace: string, key: string): AnykvError {
-  return new AnykvError("NOT_FOUND", `key "${key}" does not exist${namespace ? ` in namespace "${namespace}"` : ""}`);
+  return new AnykvError(
+    "NOT_FOUND",
+    `key "${key}" does not exist${namespace ? ` in namespace "${namespace}"` : ""}`,
+  );
 }
 
-export function rejectModel(model: string): void {
-  if (model) throw new AnykvError("UNIMPLEMENTED", `models are not supported by this server yet (model "${model}")`);
+/**
+ * A put with a model: validated, stored as the model's JSON (whatever the mode, except raw,
+ * which stores bytes only), with the model in the metadata.
+ */
+function encodeModel(key: string, value: TypedValue, putMode: ModeName, model: Model): PutInput {
+  if (putMode === "raw") {
+    throw new AnykvError(
+      "INVALID_VALUE",
+      `cannot store key "${key}" in raw mode with model "${model.name}": models store JSON; use auto, json or pickle mode`,
+    );
+  }
+  const put = modelPut(model, value, key);
+  const codec = getCodec("json");
+  return {
+    value: codec.encode(jsonToData(put.json)),
+    codec: codec.name,
+    kind: put.kind,
+    model: model.name,
+    contentType: codec.contentType,
+  };
+}
+
+/** The model a message value names by its type URL, for puts that name none. */
+function typeName(value: TypedValue): string {
+  const url = anyFromData(value.data).typeUrl;
+  return url.slice(url.lastIndexOf("/") + 1);
 }
 
 /** A wire Duration as milliseconds; undefined when unset. Negative TTLs are refused. */

@@ -1,22 +1,54 @@
 import type { HandlerContext as ConnectContext, ServiceImpl } from "@connectrpc/connect";
 import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
+import type { ListOptions } from "../../store/store.js";
+import { toItemError } from "../item-error.js";
+import { keyInfo } from "../key-info.js";
 import type { HandlerContext } from "./handler-context.js";
 
-type ListHandlers = Pick<ServiceImpl<typeof StoreService>, "listKeys">;
+type ListHandlers = Pick<ServiceImpl<typeof StoreService>, "listKeys" | "listValues">;
+
+interface ListRequest {
+  readonly prefix: string;
+  readonly excludePrefix: string;
+  readonly glob: string;
+  readonly limit: number;
+  readonly reverse: boolean;
+  readonly startAfter: string;
+}
+
+/** The listing filters ListKeys, ListValues (and DeletePrefix) share. */
+export function listOptions(req: ListRequest, call: ConnectContext): ListOptions {
+  return {
+    prefix: req.prefix,
+    excludePrefix: req.excludePrefix,
+    glob: req.glob,
+    limit: req.limit,
+    reverse: req.reverse,
+    startAfter: req.startAfter,
+    signal: call.signal,
+  };
+}
 
 export function createListHandlers(ctx: HandlerContext): ListHandlers {
   return {
     // Streams as the client reads: the generator pulls one key at a time from the
-    // backend iterator, so memory stays flat however many keys there are.
+    // backend iterator (connect-node waits for the socket to drain before asking
+    // for the next message), so memory stays flat however many keys there are.
     async *listKeys(req, call: ConnectContext) {
-      const keys = ctx.store.keys(req.namespace, {
-        prefix: req.prefix,
-        excludePrefix: req.excludePrefix,
-        glob: req.glob,
-        limit: req.limit,
-        signal: call.signal,
-      });
-      for await (const key of keys) yield { key };
+      for await (const key of ctx.store.keys(req.namespace, listOptions(req, call))) yield { key };
+    },
+
+    // anystore's iterate_values: each value is decoded on its own, and one that
+    // cannot be decoded in the mode is reported in its item; the stream goes on.
+    async *listValues(req, call: ConnectContext) {
+      for await (const entry of ctx.store.entries(req.namespace, listOptions(req, call))) {
+        try {
+          const read = ctx.read(entry, req);
+          yield { key: entry.key, result: { case: "value", value: read.value! }, info: read.info! };
+        } catch (err) {
+          yield { key: entry.key, result: { case: "error", value: toItemError(err) }, info: keyInfo(entry) };
+        }
+      }
     },
   };
 }

@@ -7,7 +7,16 @@ import { type HandlerContext, notFound, type ReadResponse } from "./handler-cont
 
 type ReadHandlers = Pick<ServiceImpl<typeof StoreService>, "get" | "pop" | "exists" | "info" | "checksum">;
 
-const CHECKSUM_ALGORITHMS = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-512"]);
+const CHECKSUM_ALGORITHMS = new Set([
+  "md5",
+  "sha1",
+  "sha224",
+  "sha256",
+  "sha384",
+  "sha512",
+  "sha3-256",
+  "sha3-512",
+]);
 
 export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
   const { store } = ctx;

@@ -4,7 +4,8 @@ import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
 import type { Data } from "../../codec/data.js";
 import { valueFromWire } from "../../codec/wire-value.js";
 import { keyInfo } from "../key-info.js";
-import { type HandlerContext, rejectModel, ttlMs } from "./handler-context.js";
+import { type HandlerContext, ttlMs } from "./handler-context.js";
+import { writeCondition } from "./write-requests.js";
 
 type WriteHandlers = Pick<ServiceImpl<typeof StoreService>, "put" | "delete" | "touch">;
 
@@ -12,18 +13,19 @@ export function createWriteHandlers(ctx: HandlerContext): WriteHandlers {
   const { store } = ctx;
   return {
     async put(req) {
-      rejectModel(req.model);
       const value = valueFromWire(req.value, ctx.limits);
       if (value.data.type === "none" && !store.options.storeNoneValues) {
         store.key(req.key); // a skipped put still answers a bad key
         return { stored: false };
       }
-      const entry = await ctx.write(req.namespace, req.key, value, ctx.mode(req.mode), { ttlMs: ttlMs(req.ttl) });
+      const options = { ttlMs: ttlMs(req.ttl), ...writeCondition(req), model: req.model };
+      const entry = await ctx.write(req.namespace, req.key, value, ctx.mode(req.mode), options);
       return { stored: true, info: keyInfo(entry) };
     },
 
     async delete(req) {
-      return { deleted: await store.delete(req.namespace, req.key) };
+      const { deleted, revision } = await store.delete(req.namespace, req.key, writeCondition(req));
+      return { deleted, revision: BigInt(revision) };
     },
 
     async touch(req) {
