@@ -10,6 +10,7 @@ import { Store } from "../store/store.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
 import { createCors } from "./cors.js";
 import { createErrorInterceptor } from "./error-mapping.js";
+import { fileRegistryOf } from "./file-registry.js";
 import { createHealth } from "./health.js";
 import { type Models, openModels } from "./models.js";
 import { createReflection } from "./reflection.js";
@@ -81,7 +82,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         allowCode: o.allowCode,
       }),
       health.routes,
-      createReflection(served.registry),
+      // Reflection serves the services and every registered model type, so grpcurl can
+      // describe models and print a Get with a model as a typed message.
+      createReflection(() => fileRegistryOf(...served.registry().files, ...models.files())),
     ),
     interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
     readMaxBytes: o.maxMessageBytes,
