@@ -1,23 +1,14 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AnykvStore, createStore, type Protocol } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
+import { codeOf } from "../support/connect-errors.js";
 import { startTestServer, uniqueKey } from "../support/server.js";
 
 let server: RunningServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
-
-const codeOf = async (promise: Promise<unknown>): Promise<Code | "ok"> => {
-  try {
-    await promise;
-    return "ok";
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return (err as ConnectError).code;
-  }
-};
 
 describe.each<Protocol>(["grpc", "connect", "grpc-web"])("typed client over %s", (protocol) => {
   let store: AnykvStore;

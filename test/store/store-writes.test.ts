@@ -1,28 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createMemoryBackend } from "../../src/backend/memory-backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import { splitLines } from "../../src/store/lines.js";
-import { type OpResult, type PutInput, Store } from "../../src/store/store.js";
-import type { StoreOptions } from "../../src/store/store-options.js";
+import type { OpResult } from "../../src/store/store.js";
+import {
+  manualClock as clock,
+  collect,
+  textInput as input,
+  memoryStore as newStore,
+} from "../support/store-fixtures.js";
 
-const input = (text: string): PutInput => ({
-  value: new TextEncoder().encode(text),
-  codec: "text",
-  kind: "text",
-  model: "",
-  contentType: "text/plain",
-});
-const clock = () => {
-  let t = 1_000_000;
-  return { now: () => t, advance: (ms: number) => (t += ms) };
-};
-const newStore = (options: Partial<StoreOptions> = {}) =>
-  new Store(createMemoryBackend(), { sweepIntervalMs: 0, ...options });
-const collect = async <T>(it: AsyncIterable<T>) => {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-};
 const conflict = (e: unknown) => isAnykvError(e, "CONFLICT");
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -1,22 +1,11 @@
 import type { Data } from "../../codec/data.js";
+import { utcDateTime } from "../../codec/utc-datetime.js";
 
 /** A moment as Python's datetime.now(timezone.utc): the data tree, and its isoformat(). */
 export function utcNow(ms: number): { readonly data: Data; readonly iso: string } {
-  const d = new Date(ms);
-  const microsecond = d.getUTCMilliseconds() * 1000;
-  const data: Data = {
-    type: "datetime",
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    microsecond,
-    utcOffsetSeconds: 0,
-  };
+  const data = utcDateTime(ms);
   // isoformat() prints microseconds only when they are not zero.
-  const base = d.toISOString().slice(0, 19);
-  const iso = `${base}${microsecond ? `.${String(microsecond).padStart(6, "0")}` : ""}+00:00`;
-  return { data, iso };
+  const base = new Date(ms).toISOString().slice(0, 19);
+  const micros = data.microsecond ? `.${String(data.microsecond).padStart(6, "0")}` : "";
+  return { data, iso: `${base}${micros}+00:00` };
 }

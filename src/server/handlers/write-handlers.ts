@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
-import type { Data } from "../../codec/data.js";
+import { utcDateTime } from "../../codec/utc-datetime.js";
 import { valueFromWire } from "../../codec/wire-value.js";
 import { keyInfo } from "../key-info.js";
 import { type HandlerContext, ttlMs } from "./handler-context.js";
@@ -34,21 +34,5 @@ export function createWriteHandlers(ctx: HandlerContext): WriteHandlers {
       const entry = await ctx.write(req.namespace, req.key, value, "auto", { ttlMs: ttlMs(req.ttl) });
       return { touchedAt: timestampFromMs(now), info: keyInfo(entry) };
     },
-  };
-}
-
-/** The time as a timezone-aware UTC datetime, as Python's datetime.now(timezone.utc). */
-function utcDateTime(ms: number): Data {
-  const d = new Date(ms);
-  return {
-    type: "datetime",
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    microsecond: d.getUTCMilliseconds() * 1000,
-    utcOffsetSeconds: 0,
   };
 }
