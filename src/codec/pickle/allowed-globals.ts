@@ -106,7 +106,7 @@ export function callGlobal(target: Node, args: Args, opcode: "REDUCE" | "NEWOBJ"
 }
 
 /** A name from the pickle, made safe to put in a message (no control characters, bounded length). */
-export function printable(text: string): string {
+function printable(text: string): string {
   const clipped = text.length > 200 ? `${text.slice(0, 200)}…` : text;
   return JSON.stringify(clipped).slice(1, -1);
 }

@@ -1,6 +1,6 @@
 import { AnykvError } from "../../errors.js";
 import type { Data } from "../data.js";
-import { type Args, badArgs } from "./global-args.js";
+import { type Args, badArgs, type GlobalCall } from "./global-args.js";
 import type { NodeBuilder } from "./node-builder.js";
 import { type Node, SetNode } from "./reader-nodes.js";
 import { encodeUtf8 } from "./utf8.js";
@@ -10,7 +10,9 @@ import { encodeUtf8 } from "./utf8.js";
  * CPython's picklers call them for protocols 0–3, re-implemented over the
  * reader's nodes (see allowed-globals.ts).
  */
-export function noArgs(make: () => Node) {
+
+/** A callable that takes no arguments and returns a new `make()`. */
+export function noArgs(make: () => Node): GlobalCall {
   return (args: Args, _b: NodeBuilder, name: string): Node => {
     if (args.length !== 0) throw badArgs(name, args, "");
     return make();

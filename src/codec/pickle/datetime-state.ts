@@ -10,9 +10,9 @@ import type { DataDate, DataDateTime, DataTime, DataTimedelta } from "../data.js
  * writer can report it as INVALID_VALUE and the reader as DECODE_FAILED.
  */
 
-export const DATETIME_STATE_SIZE = 10;
-export const DATE_STATE_SIZE = 4;
-export const TIME_STATE_SIZE = 6;
+const DATETIME_STATE_SIZE = 10;
+const DATE_STATE_SIZE = 4;
+const TIME_STATE_SIZE = 6;
 /** Python's timedelta.max.days. */
 const MAX_TIMEDELTA_DAYS = 999_999_999;
 

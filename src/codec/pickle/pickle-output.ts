@@ -2,6 +2,10 @@ import { Buffer } from "node:buffer";
 import { Op } from "./opcodes.js";
 import { encodeUtf8, hasLoneSurrogate } from "./utf8.js";
 
+// The opcodes as local constants: the hot switch compares against these, and a
+// local constant is cheaper to read than a property (and than a bundler's import getter).
+const { BINUNICODE, BINUNICODE8, FRAME, SHORT_BINUNICODE } = Op;
+
 /** CPython's framing constants (Lib/pickle.py, _Framer). */
 const FRAME_SIZE_TARGET = 64 * 1024;
 const FRAME_SIZE_MIN = 4;
@@ -120,7 +124,7 @@ export class PickleOutput {
       // Buffer would write U+FFFD; pickle keeps the surrogate (Python's "surrogatepass").
       const bytes = encodeUtf8(s);
       this.opPayload(
-        bytes.length <= 0xff ? Op.SHORT_BINUNICODE : Op.BINUNICODE,
+        bytes.length <= 0xff ? SHORT_BINUNICODE : BINUNICODE,
         bytes.length <= 0xff ? 1 : 4,
         bytes,
       );
@@ -132,7 +136,7 @@ export class PickleOutput {
         // Outside any frame, as CPython writes large payloads.
         this.commitFrame();
         this.framing = false;
-        this.header(size > 0xffff_ffff ? Op.BINUNICODE8 : Op.BINUNICODE, size > 0xffff_ffff ? 8 : 4, size);
+        this.header(size > 0xffff_ffff ? BINUNICODE8 : BINUNICODE, size > 0xffff_ffff ? 8 : 4, size);
         const at = this.reserve(size);
         this.node.write(s, at, size, "utf8");
         this.framing = true;
@@ -144,12 +148,12 @@ export class PickleOutput {
     const at = this.reserve(5 + 3 * s.length);
     const n = this.node.write(s, at + 5, "utf8");
     if (n <= 0xff) {
-      this.buf[at] = Op.SHORT_BINUNICODE;
+      this.buf[at] = SHORT_BINUNICODE;
       this.buf[at + 1] = n;
       this.buf.copyWithin(at + 2, at + 5, at + 5 + n);
       this.len = at + 2 + n;
     } else {
-      this.buf[at] = Op.BINUNICODE;
+      this.buf[at] = BINUNICODE;
       this.view.setUint32(at + 1, n, true);
       this.len = at + 5 + n;
     }
@@ -167,7 +171,7 @@ export class PickleOutput {
       }
       buf[at + 2 + i] = c;
     }
-    buf[at] = Op.SHORT_BINUNICODE;
+    buf[at] = SHORT_BINUNICODE;
     buf[at + 1] = s.length;
     return true;
   }
@@ -184,7 +188,7 @@ export class PickleOutput {
     const start = this.frameStart;
     const size = this.len - start - FRAME_HEADER_SIZE;
     if (size >= FRAME_SIZE_MIN) {
-      this.buf[start] = Op.FRAME;
+      this.buf[start] = FRAME;
       this.view.setUint32(start + 1, size % 0x1_0000_0000, true);
       this.view.setUint32(start + 5, Math.floor(size / 0x1_0000_0000), true);
     } else {

@@ -8,6 +8,30 @@ import { PicklerCore } from "./pickler-core.js";
 import { PythonKeys } from "./python-keys.js";
 import { addNew, codeMarkerEntries, describe, invalid, looksLikeCodeMarker } from "./writer-checks.js";
 
+// The opcodes as local constants: the hot switch compares against these, and a
+// local constant is cheaper to read than a property (and than a bundler's import getter).
+const {
+  ADDITEMS,
+  APPEND,
+  APPENDS,
+  BINFLOAT,
+  EMPTY_DICT,
+  EMPTY_LIST,
+  EMPTY_SET,
+  EMPTY_TUPLE,
+  FROZENSET,
+  MARK,
+  NEWFALSE,
+  NEWTRUE,
+  NONE,
+  PROTO,
+  SETITEM,
+  SETITEMS,
+  STOP,
+  TUPLE,
+  TUPLE1,
+} = Op;
+
 /**
  * Writes `value` as a protocol 4 pickle that CPython's `pickle.loads` turns
  * into the equal Python value. The opcodes, memo entries and frames are the
@@ -41,10 +65,10 @@ class Pickler extends PicklerCore {
   }
 
   dump(value: Data): Uint8Array {
-    this.out.opU8(Op.PROTO, WRITE_PROTOCOL);
+    this.out.opU8(PROTO, WRITE_PROTOCOL);
     this.out.framing = true;
     this.save(value, 0);
-    this.out.op(Op.STOP);
+    this.out.op(STOP);
     return this.out.finish();
   }
 
@@ -59,10 +83,10 @@ class Pickler extends PicklerCore {
     const inner = depth + 1;
     switch (d.type) {
       case "none":
-        out.op(Op.NONE);
+        out.op(NONE);
         break;
       case "bool":
-        out.op(d.value ? Op.NEWTRUE : Op.NEWFALSE);
+        out.op(d.value ? NEWTRUE : NEWFALSE);
         break;
       case "int":
         // Data comes from the wire layer too: check what the types cannot promise at run time.
@@ -71,7 +95,7 @@ class Pickler extends PicklerCore {
         break;
       case "float":
         if (typeof (d.value as unknown) !== "number") throw invalid("a float must hold a number");
-        out.opF64(Op.BINFLOAT, d.value);
+        out.opF64(BINFLOAT, d.value);
         break;
       case "str":
         out.str(d.value);
@@ -92,23 +116,23 @@ class Pickler extends PicklerCore {
         this.saveTuple(d.items, inner);
         return; // saveTuple ends with its own boundary
       case "list":
-        out.op(Op.EMPTY_LIST);
+        out.op(EMPTY_LIST);
         this.memoize();
-        this.batched(d.items, Op.APPENDS, Op.APPEND, (item) => this.save(item, inner));
+        this.batched(d.items, APPENDS, APPEND, (item) => this.save(item, inner));
         break;
       case "set": {
-        out.op(Op.EMPTY_SET);
+        out.op(EMPTY_SET);
         this.memoize();
         const seen = new Set<number>();
-        this.batched(d.items, Op.ADDITEMS, undefined, (item) => this.saveMember(item, seen, "set", inner));
+        this.batched(d.items, ADDITEMS, undefined, (item) => this.saveMember(item, seen, "set", inner));
         break;
       }
       case "frozenset": {
         // Python writes a frozenset in one piece (it cannot be filled after creation).
-        out.op(Op.MARK);
+        out.op(MARK);
         const seen = new Set<number>();
         for (const item of d.items) this.saveMember(item, seen, "frozenset", inner);
-        out.op(Op.FROZENSET);
+        out.op(FROZENSET);
         this.memoize();
         break;
       }
@@ -139,15 +163,15 @@ class Pickler extends PicklerCore {
   private saveTuple(items: readonly Data[], inner: number): void {
     const out = this.out;
     if (items.length === 0) {
-      out.op(Op.EMPTY_TUPLE);
+      out.op(EMPTY_TUPLE);
     } else if (items.length <= 3) {
       for (const item of items) this.save(item, inner);
-      out.op(Op.TUPLE1 + items.length - 1);
+      out.op(TUPLE1 + items.length - 1);
       this.memoize();
     } else {
-      out.op(Op.MARK);
+      out.op(MARK);
       for (const item of items) this.save(item, inner);
-      out.op(Op.TUPLE);
+      out.op(TUPLE);
       this.memoize();
     }
     out.boundary();
@@ -172,11 +196,11 @@ class Pickler extends PicklerCore {
       this.out.op(one);
       return;
     }
-    const emptyTail = many !== Op.APPENDS;
+    const emptyTail = many !== APPENDS;
     let start = 0;
     for (;;) {
       const end = Math.min(start + BATCH_SIZE, n);
-      this.out.op(Op.MARK);
+      this.out.op(MARK);
       for (let i = start; i < end; i += 1) saveItem(items[i] as T, i);
       this.out.op(many);
       const full = end - start === BATCH_SIZE;
@@ -191,7 +215,7 @@ class Pickler extends PicklerCore {
         `a dict shaped like {"${CODE_MARKER_KEY}": {language, source}} is reserved for code values`,
       );
     }
-    this.out.op(Op.EMPTY_DICT);
+    this.out.op(EMPTY_DICT);
     this.memoize();
     // Repeated keys: a scan for small dicts (no allocation), sets from LARGE_DICT entries on.
     const large = entries.length >= LARGE_DICT;
@@ -210,7 +234,7 @@ class Pickler extends PicklerCore {
       if (repeated) throw invalid(`dict has two keys that Python treats as equal (${describe(key)})`);
       this.save(value, inner);
     };
-    this.batched(entries, Op.SETITEMS, Op.SETITEM, saveEntry);
+    this.batched(entries, SETITEMS, SETITEM, saveEntry);
   }
 
   /** Whether entries before `index` hold a key equal to `key` (whose id, if not a str, is `id`). */

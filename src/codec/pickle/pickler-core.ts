@@ -2,6 +2,26 @@ import { encodeLong } from "./long-codec.js";
 import { Op } from "./opcodes.js";
 import { PickleOutput } from "./pickle-output.js";
 
+// The opcodes as local constants: the hot switch compares against these, and a
+// local constant is cheaper to read than a property (and than a bundler's import getter).
+const {
+  BINBYTES,
+  BINBYTES8,
+  BINGET,
+  BININT,
+  BININT1,
+  BININT2,
+  EMPTY_TUPLE,
+  LONG1,
+  LONG4,
+  LONG_BINGET,
+  MEMOIZE,
+  REDUCE,
+  SHORT_BINBYTES,
+  STACK_GLOBAL,
+  TUPLE1,
+} = Op;
+
 /**
  * The writer's shared machinery: the output, the memo counter, and the
  * opcodes every kind of value uses (ints, bytes, globals, `f(*args)`), each
@@ -16,31 +36,31 @@ export class PicklerCore {
 
   /** MEMOIZE the value just written; returns its memo index. */
   memoize(): number {
-    this.out.op(Op.MEMOIZE);
+    this.out.op(MEMOIZE);
     return this.memoSize++;
   }
 
   get(index: number): void {
-    if (index < 256) this.out.opU8(Op.BINGET, index);
-    else this.out.opU32(Op.LONG_BINGET, index);
+    if (index < 256) this.out.opU8(BINGET, index);
+    else this.out.opU32(LONG_BINGET, index);
   }
 
   /** BININT1/BININT2/BININT when the int fits, else LONG1/LONG4 (CPython's save_long). */
   saveInt(v: bigint): void {
-    if (v >= 0n && v <= 0xffn) this.out.opU8(Op.BININT1, Number(v));
-    else if (v >= 0n && v <= 0xffffn) this.out.opU16(Op.BININT2, Number(v));
-    else if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) this.out.opI32(Op.BININT, Number(v));
+    if (v >= 0n && v <= 0xffn) this.out.opU8(BININT1, Number(v));
+    else if (v >= 0n && v <= 0xffffn) this.out.opU16(BININT2, Number(v));
+    else if (v >= -0x8000_0000n && v <= 0x7fff_ffffn) this.out.opI32(BININT, Number(v));
     else {
       const bytes = encodeLong(v);
-      if (bytes.length < 256) this.out.opPayload(Op.LONG1, 1, bytes);
-      else this.out.opPayload(Op.LONG4, 4, bytes);
+      if (bytes.length < 256) this.out.opPayload(LONG1, 1, bytes);
+      else this.out.opPayload(LONG4, 4, bytes);
     }
   }
 
   saveBytes(value: Uint8Array): void {
-    if (value.length <= 0xff) this.out.opPayload(Op.SHORT_BINBYTES, 1, value);
-    else if (value.length > 0xffff_ffff) this.out.opPayload(Op.BINBYTES8, 8, value);
-    else this.out.opPayload(Op.BINBYTES, 4, value);
+    if (value.length <= 0xff) this.out.opPayload(SHORT_BINBYTES, 1, value);
+    else if (value.length > 0xffff_ffff) this.out.opPayload(BINBYTES8, 8, value);
+    else this.out.opPayload(BINBYTES, 4, value);
     this.memoize();
     this.out.boundary();
   }
@@ -63,7 +83,7 @@ export class PicklerCore {
       this.out.str(name);
       this.memoize();
       this.out.boundary();
-      this.out.op(Op.STACK_GLOBAL);
+      this.out.op(STACK_GLOBAL);
       this.globals.set(key, this.memoize());
     }
     this.out.boundary();
@@ -78,13 +98,13 @@ export class PicklerCore {
     this.saveGlobal(module, name);
     saveArgs();
     if (argCount === 0) {
-      this.out.op(Op.EMPTY_TUPLE);
+      this.out.op(EMPTY_TUPLE);
     } else {
-      this.out.op(Op.TUPLE1 + argCount - 1);
+      this.out.op(TUPLE1 + argCount - 1);
       this.memoize();
     }
     this.out.boundary();
-    this.out.op(Op.REDUCE);
+    this.out.op(REDUCE);
     return this.memoize();
   }
 }

@@ -3,8 +3,9 @@ import { AnykvError } from "../../errors.js";
 /**
  * UTF-8 with Python's "surrogatepass" error handler, which pickle uses for
  * str: a lone surrogate (legal in both a Python str and a JS string) is
- * written as its 3-byte form instead of being replaced by U+FFFD. Well-formed
- * text takes the platform's TextEncoder/TextDecoder fast paths.
+ * written as its 3-byte form instead of being replaced by U+FFFD. The reader
+ * and writer handle well-formed text with Node's Buffer and come here for the
+ * rest (and for GLOBAL names).
  */
 
 const encoder = new TextEncoder();
