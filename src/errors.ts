@@ -29,7 +29,9 @@ export type ErrorCode =
   /** A feature that this build does not have yet. */
   | "UNIMPLEMENTED"
   /** The backend cannot be reached. */
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  /** A watch asked for a revision older than the retention window (etcd's "compacted revision"). */
+  | "COMPACTED";
 
 export class AnykvError extends Error {
   override readonly name = "AnykvError";
@@ -37,11 +39,19 @@ export class AnykvError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: readonly FieldViolation[] },
+    options?: {
+      cause?: unknown;
+      details?: readonly FieldViolation[];
+      metadata?: Readonly<Record<string, string>>;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.details = options?.details ?? [];
+    this.metadata = options?.metadata ?? {};
   }
+
+  /** Machine-readable facts for the caller (sent as response headers), e.g. the oldest revision. */
+  readonly metadata: Readonly<Record<string, string>>;
 
   /** Field-level problems (google.rpc.BadRequest at the boundary). */
   readonly details: readonly FieldViolation[];

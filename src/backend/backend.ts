@@ -21,6 +21,25 @@ export interface RecordMeta {
   readonly expiresAt?: number | undefined;
   /** Store-wide revision of the write that produced this record. Assigned by the backend. */
   readonly revision: number;
+  /** Set when the value is stored in chunks (large values); the record's own value is then empty. */
+  readonly chunks?: ChunkManifest | undefined;
+}
+
+/**
+ * Where a value stored in chunks lives. The store writes the chunks as records
+ * of their own and owns their keys; a backend keeps this metadata as it is.
+ */
+export interface ChunkManifest {
+  /** The upload that wrote the chunks; their keys derive from it. */
+  readonly id: string;
+  /** Number of chunks. */
+  readonly count: number;
+  /** Size of every chunk but the last, in bytes. */
+  readonly chunkBytes: number;
+  /** Size of the whole value, in bytes. */
+  readonly size: number;
+  /** Lowercase hex sha256 of the whole value. */
+  readonly sha256: string;
 }
 
 export interface StoredRecord {

@@ -6,8 +6,10 @@ export async function checkConditions(
   conditions: readonly Condition[],
   read: (key: string) => Promise<StoredRecord | undefined>,
 ): Promise<void> {
-  for (const condition of conditions) {
-    const current = await read(condition.key);
+  // Read in parallel (LevelDB serves gets from its thread pool), check in order.
+  const records = await Promise.all(conditions.map((condition) => read(condition.key)));
+  for (const [i, condition] of conditions.entries()) {
+    const current = records[i];
     if (condition.revision === null) {
       if (current) throw new AnykvError("CONFLICT", `key "${condition.key}" already exists`);
     } else if (current?.meta.revision !== condition.revision) {

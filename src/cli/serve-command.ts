@@ -25,6 +25,9 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
                          name none
   --no-code              refuse to store functions      env ANYKV_ALLOW_CODE=false
                          (PERMISSION_DENIED)
+  --watch-retention N    change events kept for Watch   env ANYKV_WATCH_RETENTION default 10000
+                         clients that resume
+  --watch-retention-age DUR  oldest event kept          env ANYKV_WATCH_RETENTION_AGE default 1h
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -47,6 +50,8 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       models: { type: "string", multiple: true },
       "default-model": { type: "string" },
       "no-code": { type: "boolean" },
+      "watch-retention": { type: "string" },
+      "watch-retention-age": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -83,6 +88,10 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (models) options.models = models.map((file) => file.trim()).filter(Boolean);
   const defaultModel = pick(values["default-model"], "ANYKV_DEFAULT_MODEL");
   if (defaultModel) options.defaultModel = defaultModel;
+  const retention = pick(values["watch-retention"], "ANYKV_WATCH_RETENTION");
+  if (retention) options.watchRetention = integer(retention, "watch retention");
+  const retentionAge = pick(values["watch-retention-age"], "ANYKV_WATCH_RETENTION_AGE");
+  if (retentionAge) options.watchRetentionMs = parseDuration(retentionAge);
   if (values["no-code"] || env.ANYKV_ALLOW_CODE === "false") options.allowCode = false;
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);

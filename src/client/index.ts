@@ -12,6 +12,14 @@ export type {
   PutManyResult,
   WriteConditions,
 } from "./bulk-client.js";
+export type {
+  ByteSource,
+  DownloadOptions,
+  LargeValueMethods,
+  Progress,
+  UploadOptions,
+  UploadResult,
+} from "./large-value-client.js";
 export {
   createModelClient,
   type ModelClient,
@@ -30,3 +38,4 @@ export {
   type StoreClientOptions,
 } from "./store-client.js";
 export { createTransport, type Protocol } from "./transports.js";
+export type { WatchEvent, WatchMethods, WatchOptions } from "./watch-client.js";

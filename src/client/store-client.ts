@@ -12,6 +12,7 @@ import {
   type WriteConditions,
 } from "./bulk-client.js";
 import { fromWireValue, toWireValue } from "./js-value.js";
+import { createLargeValueMethods, type LargeValueMethods } from "./large-value-client.js";
 import { createModelClient, type ModelClient } from "./model-client.js";
 import {
   type MessageModelOptions,
@@ -21,6 +22,7 @@ import {
   modelReadValue,
 } from "./model-values.js";
 import { createTransport, type Protocol } from "./transports.js";
+import { createWatchMethods, type WatchMethods } from "./watch-client.js";
 
 /** Options of a store client; every per-call option overrides the store's. */
 export interface StoreClientOptions {
@@ -101,7 +103,7 @@ export interface ListKeysOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface AnykvStore extends BulkMethods {
+export interface AnykvStore extends BulkMethods, LargeValueMethods, WatchMethods {
   /** The generated client underneath, for RPCs this wrapper does not cover. */
   readonly rpc: Client<typeof StoreService>;
   /** The registered models (anykv.v1.ModelService). */
@@ -253,6 +255,14 @@ export function createStore(options: StoreClientOptions): AnykvStore {
         const serialize = pick(call, "serializationFunc");
         return toWireValue(serialize ? serialize(value) : value);
       },
+    }),
+    ...createLargeValueMethods({ rpc, namespace, ttl, keyInfo: toKeyInfo }),
+    ...createWatchMethods({
+      rpc,
+      namespace,
+      mode: (name) => (name === undefined ? mode() : MODES[name]),
+      decode: (value) => decode(value),
+      keyInfo: toKeyInfo,
     }),
   };
 }

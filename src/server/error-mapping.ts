@@ -19,6 +19,7 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
   FORBIDDEN: Code.PermissionDenied,
   UNIMPLEMENTED: Code.Unimplemented,
   UNAVAILABLE: Code.Unavailable,
+  COMPACTED: Code.OutOfRange,
 };
 
 /**
@@ -31,7 +32,7 @@ export function toConnectError(err: unknown, onInternal: (err: unknown) => void)
     return new ConnectError(
       err.message,
       CODES[err.code],
-      { "anykv-error-code": err.code },
+      { ...err.metadata, "anykv-error-code": err.code },
       badRequest(err),
       err,
     );

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type KeyInfo, KeyInfoSchema } from "../../gen/anykv/v1/value_pb.js";
-import type { Entry } from "../store/store.js";
+import { type Entry, entrySize } from "../store/store.js";
 
 /** A store entry's metadata as the wire's KeyInfo. */
 export function keyInfo(entry: Entry): KeyInfo {
@@ -9,7 +9,7 @@ export function keyInfo(entry: Entry): KeyInfo {
   return create(KeyInfoSchema, {
     key: entry.key,
     namespace: entry.namespace,
-    size: BigInt(entry.value.length),
+    size: BigInt(entrySize(entry)),
     codec: meta.codec,
     kind: meta.kind,
     model: meta.model,

@@ -91,6 +91,17 @@ export interface ServerOptions {
    */
   readonly anystorePrefix: string;
   /**
+   * Most recent change events kept for Watch clients that resume from a revision; older
+   * revisions answer OUT_OF_RANGE (`--watch-retention`).
+   * @default 10000
+   */
+  readonly watchRetention: number;
+  /**
+   * Oldest change event kept for resuming watches, in milliseconds (`--watch-retention-age`).
+   * @default 3600000 (1 hour)
+   */
+  readonly watchRetentionMs: number;
+  /**
    * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
    * @default 10000
    */
@@ -116,6 +127,8 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   corsOrigins: [],
   anystorePrefix: "/anystore",
   shutdownTimeoutMs: 10_000,
+  watchRetention: 10_000,
+  watchRetentionMs: 3_600_000,
 });
 
 /** Merges options over the defaults and checks them once, at start-up. */
@@ -137,6 +150,9 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     fail("max message bytes must be at least 1024");
   if (!(Number.isInteger(o.maxBatchSize) && o.maxBatchSize >= 1))
     fail("max batch size must be a positive integer");
+  if (!(Number.isInteger(o.watchRetention) && o.watchRetention >= 0))
+    fail("watch retention must be a whole number of events, 0 or more");
+  if (!(o.watchRetentionMs >= 0)) fail("watch retention age must not be negative");
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,

@@ -53,6 +53,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     defaultTtlMs: o.defaultTtlMs,
     storeNoneValues: o.storeNoneValues,
     maxKeyBytes: o.maxKeyBytes,
+    watchRetentionEvents: o.watchRetention,
+    watchRetentionMs: o.watchRetentionMs,
   });
   const models = await openModels(backend, { descriptorSets }).catch(async (err: unknown) => {
     await store.close();
@@ -80,6 +82,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         models,
         defaultModel: o.defaultModel,
         allowCode: o.allowCode,
+        maxGetBytes: o.maxMessageBytes - 64 * 1024,
       }),
       health.routes,
       // Reflection serves the services and every registered model type, so grpcurl can
@@ -155,6 +158,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         // Health answers NOT_SERVING from now on; open Watch streams hear it and end.
         draining = true;
         health.close();
+        // Watch streams never end by themselves: end them (UNAVAILABLE) so that clients resume elsewhere.
+        store.stopWatches();
         const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
         // GOAWAY: sessions take no new streams, and close once their streams finish.
         for (const session of sessions) session.close();

@@ -2,10 +2,12 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { StoreService } from "../../gen/anykv/v1/store_pb.js";
 import { createBatchHandlers } from "./handlers/batch-handlers.js";
 import { createHandlerContext, type StoreServiceDeps } from "./handlers/handler-context.js";
+import { createLargeValueHandlers } from "./handlers/large-value-handlers.js";
 import { createListHandlers } from "./handlers/list-handlers.js";
 import { createManyHandlers } from "./handlers/many-handlers.js";
 import { createReadHandlers } from "./handlers/read-handlers.js";
 import { createStreamHandlers } from "./handlers/stream-handlers.js";
+import { createWatchHandlers } from "./handlers/watch-handlers.js";
 import { createWriteHandlers } from "./handlers/write-handlers.js";
 
 export type { StoreServiceDeps } from "./handlers/handler-context.js";
@@ -24,5 +26,7 @@ export function createStoreService(deps: StoreServiceDeps): ServiceImpl<typeof S
     ...createStreamHandlers(ctx),
     ...createManyHandlers(ctx),
     ...createBatchHandlers(ctx),
+    ...createLargeValueHandlers(ctx),
+    ...createWatchHandlers(ctx),
   };
 }

@@ -22,6 +22,27 @@ export interface StoreOptions {
    */
   readonly sweepIntervalMs: number;
   /**
+   * Size of the chunks that values larger than one chunk are stored in (Upload), in bytes.
+   * Smaller uploads are stored whole, like a Put.
+   * @default 1048576 (1 MiB)
+   */
+  readonly chunkBytes: number;
+  /**
+   * Most events the watch ring keeps for watchers that resume (--watch-retention).
+   * @default 10000
+   */
+  readonly watchRetentionEvents: number;
+  /**
+   * Oldest event the watch ring keeps, in milliseconds (--watch-retention-age).
+   * @default 3600000 (1 hour)
+   */
+  readonly watchRetentionMs: number;
+  /**
+   * Most bytes of values the watch ring keeps (it holds the written values by reference).
+   * @default 67108864 (64 MiB)
+   */
+  readonly watchRetentionBytes: number;
+  /**
    * The clock, in milliseconds since the epoch; tests replace it.
    * @default Date.now
    */
@@ -33,6 +54,10 @@ export const defaultStoreOptions: StoreOptions = Object.freeze({
   storeNoneValues: true,
   maxKeyBytes: 1024,
   sweepIntervalMs: 1000,
+  chunkBytes: 1024 * 1024,
+  watchRetentionEvents: 10_000,
+  watchRetentionMs: 3_600_000,
+  watchRetentionBytes: 64 * 1024 * 1024,
   now: Date.now,
 });
 
@@ -41,5 +66,10 @@ export function resolveStoreOptions(options: Partial<StoreOptions> = {}): StoreO
   if (!(resolved.defaultTtlMs >= 0)) throw new RangeError("defaultTtlMs must be 0 or more");
   if (!(resolved.maxKeyBytes >= 1)) throw new RangeError("maxKeyBytes must be at least 1");
   if (!(resolved.sweepIntervalMs >= 0)) throw new RangeError("sweepIntervalMs must be 0 or more");
+  if (!(Number.isInteger(resolved.chunkBytes) && resolved.chunkBytes >= 1))
+    throw new RangeError("chunkBytes must be a positive integer");
+  if (!(resolved.watchRetentionEvents >= 0)) throw new RangeError("watchRetentionEvents must be 0 or more");
+  if (!(resolved.watchRetentionMs >= 0)) throw new RangeError("watchRetentionMs must be 0 or more");
+  if (!(resolved.watchRetentionBytes >= 0)) throw new RangeError("watchRetentionBytes must be 0 or more");
   return resolved;
 }

@@ -1,4 +1,11 @@
-import type { Condition, NewRecord, RecordMeta, StoredRecord, WriteOp } from "../backend/backend.js";
+import type {
+  ChunkManifest,
+  Condition,
+  NewRecord,
+  RecordMeta,
+  StoredRecord,
+  WriteOp,
+} from "../backend/backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
 import { checkCondition, hasCondition, type WriteCondition } from "./write-conditions.js";
 
@@ -9,7 +16,12 @@ export interface PutInput {
   readonly kind: string;
   readonly model: string;
   readonly contentType: string;
+  /** Set for a value stored in chunks (Upload); `value` is then empty. */
+  readonly chunks?: ChunkManifest | undefined;
 }
+
+/** A write op with the raw record it replaces or removes (expired ones too), for the index and events. */
+export type RecordOp = WriteOp & { readonly previous: StoredRecord | undefined };
 
 /** A stored value as the store hands it out: its bytes and metadata, under its normalized key. */
 export interface Entry {
@@ -54,15 +66,16 @@ export interface WriteTarget {
   readonly defaultTtlMs: number;
   now(): number;
   get(key: string): Promise<StoredRecord | undefined>;
-  write(ops: readonly WriteOp[], conditions: readonly Condition[]): Promise<number>;
+  write(ops: readonly RecordOp[], conditions: readonly Condition[]): Promise<number>;
 }
 
 /**
  * Applies ops (normalized keys, each key at most once) as one atomic backend
  * write. Callers' conditions are checked against the live state read first;
  * the backend write is then conditional on exactly the records that were
- * read for conditioned ops and deletes, so a writer slipping in between makes
- * it retry (and a caller's condition then fails with CONFLICT). Expired
+ * read (every op's: the write also moves their expiry index entries and
+ * frees their chunks), so a writer slipping in between makes it retry (and
+ * a caller's condition then fails with CONFLICT). Expired
  * records count as absent, but the condition pins their raw revision.
  */
 export async function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
@@ -73,18 +86,19 @@ export async function commit(target: WriteTarget, ops: readonly StoreOp[]): Prom
     ops.forEach((op, i) => {
       if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
     });
-    const writes: WriteOp[] = [];
+    const writes: RecordOp[] = [];
     const pins: Condition[] = [];
     const puts = ops.map((op, i) => {
       const record = records[i];
-      if (hasCondition(op) || op.type === "del")
-        pins.push({ key: op.key, revision: record?.meta.revision ?? null });
+      // Every op is pinned to the record read: the write removes that record's expiry
+      // index entry and chunks, so it must be the one replaced.
+      pins.push({ key: op.key, revision: record?.meta.revision ?? null });
       if (op.type === "del") {
-        if (record) writes.push({ type: "del", key: op.key });
+        if (record) writes.push({ type: "del", key: op.key, previous: record });
         return undefined;
       }
       const put = newRecord(target, op, live[i], now);
-      writes.push({ type: "put", key: op.key, record: put });
+      writes.push({ type: "put", key: op.key, record: put, previous: record });
       return put;
     });
     if (writes.length === 0) {
@@ -130,6 +144,11 @@ export function isLive(record: StoredRecord, now: number): boolean {
   return record.meta.expiresAt === undefined || record.meta.expiresAt > now;
 }
 
+/** The size of an entry's value, whether stored whole or in chunks. */
+export function entrySize(entry: Entry): number {
+  return entry.meta.chunks?.size ?? entry.value.length;
+}
+
 export function toEntry(namespace: string, key: string, record: StoredRecord): Entry {
   return { key, namespace, value: record.value, meta: record.meta };
 }
@@ -152,6 +171,7 @@ function newRecord(
       createdAt: previous ? previous.meta.createdAt : now,
       updatedAt: now,
       expiresAt: ttlMs > 0 ? now + ttlMs : undefined,
+      ...(input.chunks ? { chunks: input.chunks } : {}),
     },
   };
 }

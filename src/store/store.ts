@@ -1,10 +1,14 @@
-import type { Backend, Condition, StoredRecord, WriteOp } from "../backend/backend.js";
+import type { Backend, Condition, StoredRecord } from "../backend/backend.js";
 import { createPrefixedBackend } from "../backend/prefixed-backend.js";
-import { type AnykvError, isAnykvError } from "../errors.js";
-import { checkNamespace, normalizeKey } from "./keys.js";
+import { AnykvError, isAnykvError } from "../errors.js";
+import { cleanupUploads, readChunks } from "./chunked-values.js";
+import { type SweepTarget, startSweeper, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
+import { checkNamespace, isUnderPrefix, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
+import { changeEvents, type RecordWrite, recordOps } from "./record-writes.js";
 import { deleteEntries, writeEach } from "./store-batch.js";
 import { resolveStoreOptions, type StoreOptions } from "./store-options.js";
+import { type UploadOptions, type UploadResult, uploadValue } from "./store-upload.js";
 import {
   checkTtl,
   checkUniqueKeys,
@@ -14,15 +18,20 @@ import {
   type OpResult,
   type PutInput,
   type PutOptions,
+  type RecordOp,
   type StoreOp,
   toEntry,
   type WriteResult,
   type WriteTarget,
 } from "./store-write.js";
+import { type RevisionEvents, WatchHub } from "./watch-hub.js";
 import { checkConditionShape, type WriteCondition } from "./write-conditions.js";
 
 export type { ListFilter, ListOptions } from "./listing.js";
+export type { UploadOptions, UploadResult } from "./store-upload.js";
 export type { Entry, OpResult, PutInput, PutOptions, StoreOp, WriteResult } from "./store-write.js";
+export { entrySize } from "./store-write.js";
+export type { ChangeEvent, RevisionEvents } from "./watch-hub.js";
 export type { WriteCondition } from "./write-conditions.js";
 
 /** What a delete did. */
@@ -37,8 +46,17 @@ export interface DeleteResult {
 export type WriteCause = "write" | "expire";
 
 // Namespace n's keys live under "d" + n + NUL: namespaces may not contain NUL, so
-// no namespace's keys run into another's. Other prefixes are free for the system.
+// no namespace's keys run into another's. The other key spaces: system-keys.ts.
 const namespacePrefix = (namespace: string) => `d${namespace}\u0000`;
+
+/** What a watch selects. */
+export interface WatchOptions {
+  /** Path-segment prefix, as in listings; "" for every key. */
+  readonly prefix?: string;
+  /** First revision to report; 0 (default) for changes from now on. */
+  readonly startRevision?: number;
+  readonly signal?: AbortSignal;
+}
 
 /**
  * The store: key rules, namespaces, TTL, revisions and conditions over a
@@ -49,26 +67,33 @@ export class Store {
   readonly options: StoreOptions;
   private readonly views = new Map<string, Backend>();
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly hub: WatchHub;
+  private readonly startedAt: number;
 
   constructor(
     readonly backend: Backend,
     options: Partial<StoreOptions> = {},
   ) {
     this.options = resolveStoreOptions(options);
-    if (this.options.sweepIntervalMs > 0) {
-      // One sweep at a time: a sweep scans every key, and on a large store it outlasts the interval.
-      let sweeping = false;
-      this.sweeper = setInterval(() => {
-        if (sweeping) return;
-        sweeping = true;
-        void this.sweepExpired()
-          .catch(() => undefined)
-          .finally(() => {
-            sweeping = false;
-          });
-      }, this.options.sweepIntervalMs);
-      this.sweeper.unref();
-    }
+    this.startedAt = this.options.now();
+    // An empty write tells the store's revision at start: the watch ring holds nothing older.
+    // It is queued before any other write of this store.
+    this.hub = new WatchHub(
+      {
+        events: this.options.watchRetentionEvents,
+        ageMs: this.options.watchRetentionMs,
+        bytes: this.options.watchRetentionBytes,
+      },
+      this.options.now,
+      backend.write([]),
+    );
+    // The first sweep scans every record and removes the chunks of uploads a previous server
+    // left unfinished; later ones read only the expiry index.
+    if (this.options.sweepIntervalMs > 0)
+      this.sweeper = startSweeper(this.options.sweepIntervalMs, [
+        () => this.recover(),
+        () => this.sweepExpired(),
+      ]);
   }
 
   /** Checks and normalizes a key; INVALID_KEY when it breaks the rules. */
@@ -130,7 +155,7 @@ export class Store {
       try {
         await this.writeRecords(
           namespace,
-          [{ type: "del", key: k }],
+          [{ type: "del", key: k, previous: record }],
           [{ key: k, revision: record.meta.revision }],
         );
       } catch (err) {
@@ -173,12 +198,58 @@ export class Store {
   }
 
   /**
-   * The stored bytes of an entry, chunk by chunk. Values are one chunk today;
-   * chunked large values (Upload/Download) plug in here, and Stream reads
-   * through it.
+   * The stored bytes of an entry, chunk by chunk: `offset` and `length` select
+   * a range. A value stored in chunks is read one chunk at a time (CONFLICT
+   * when it is replaced meanwhile); Stream, Download and Checksum read
+   * through here.
    */
-  async *chunks(entry: Entry): AsyncGenerator<Uint8Array> {
-    yield entry.value;
+  async *chunks(entry: Entry, offset = 0, length = Number.POSITIVE_INFINITY): AsyncGenerator<Uint8Array> {
+    const manifest = entry.meta.chunks;
+    const describe = `the value of key "${entry.key}"`;
+    if (manifest) yield* readChunks(this.backend, manifest, offset, length, describe);
+    else if (offset < entry.value.length) yield entry.value.subarray(offset, offset + length);
+  }
+
+  /**
+   * Stores a value of any size from a stream of bytes, visible at once when
+   * the stream ends and never before (see store-upload.ts).
+   */
+  upload(
+    namespace: string,
+    key: string,
+    source: AsyncIterable<Uint8Array>,
+    options: UploadOptions,
+  ): Promise<UploadResult> {
+    const k = this.key(key);
+    checkConditionShape(options);
+    checkTtl(options.ttlMs);
+    return uploadValue(this.target(namespace), this.backend, k, source, {
+      ...options,
+      chunkBytes: this.options.chunkBytes,
+    });
+  }
+
+  /**
+   * The changes under a prefix, one group per revision, from `startRevision`
+   * (COMPACTED when it is older than the retention window). The first group
+   * has no events and the store's revision. Needs a backend that only this
+   * server writes to (capabilities.shared false).
+   */
+  async *watch(namespace: string, options: WatchOptions = {}): AsyncGenerator<RevisionEvents> {
+    checkNamespace(namespace);
+    if (this.backend.capabilities.shared)
+      throw new AnykvError("UNIMPLEMENTED", "watch needs a backend that only this server writes to");
+    const prefix = normalizePrefix(options.prefix ?? "", this.options.maxKeyBytes);
+    yield* this.hub.watch(
+      options.startRevision ?? 0,
+      (event) => event.namespace === namespace && isUnderPrefix(event.key, prefix),
+      options.signal,
+    );
+  }
+
+  /** Ends every open watch with UNAVAILABLE (the server is stopping). */
+  stopWatches(): void {
+    this.hub.close();
   }
 
   /**
@@ -193,33 +264,33 @@ export class Store {
     );
   }
 
-  /** Removes expired keys; a key rewritten meanwhile is left alone (the delete is conditional). */
-  async sweepExpired(): Promise<number> {
-    const now = this.options.now();
-    let removed = 0;
-    for await (const [raw, record] of this.backend.scan({ gte: "d", lt: "e" })) {
-      if (record.meta.expiresAt === undefined || record.meta.expiresAt > now) continue;
-      const split = raw.indexOf("\u0000");
-      const namespace = raw.slice(1, split);
-      const key = raw.slice(split + 1);
-      try {
-        await this.writeRecords(
-          namespace,
-          [{ type: "del", key }],
-          [{ key, revision: record.meta.revision }],
-          "expire",
-        );
-        removed++;
-      } catch (err) {
-        if (!isAnykvError(err, "CONFLICT")) throw err;
-      }
-    }
-    return removed;
+  /**
+   * Removes expired keys, emitting expire events; a key rewritten meanwhile is
+   * left alone (the delete is conditional). It reads only the due entries of
+   * the expiry index; `scan: true` scans every record instead (records from
+   * before the index, and the benchmark's baseline).
+   */
+  sweepExpired(options: { scan?: boolean } = {}): Promise<number> {
+    const target: SweepTarget = {
+      backend: this.backend,
+      now: this.options.now,
+      expire: (writes, conditions) => this.writeAll(writes, conditions, "expire"),
+    };
+    return options.scan ? sweepByScan(target) : sweepByIndex(target);
+  }
+
+  /** After a start: a full sweep, and the chunks of uploads that an earlier server never committed. */
+  async recover(): Promise<void> {
+    // On a shared backend other servers' uploads may be in flight: only day-old ones are orphans.
+    const shared = this.backend.capabilities.shared;
+    await cleanupUploads(this.backend, shared ? this.options.now() - 86_400_000 : this.startedAt);
+    await this.sweepExpired({ scan: true });
   }
 
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    this.hub.close();
     await this.backend.close();
   }
 
@@ -228,13 +299,29 @@ export class Store {
    * DeletePrefix, the expiry sweep): keys are the namespace's, the revision is
    * the write's. Change events (watch) and the expiry index hook in here.
    */
-  private async writeRecords(
+  private writeRecords(
     namespace: string,
-    ops: readonly WriteOp[],
+    ops: readonly RecordOp[],
     conditions: readonly Condition[],
-    _cause: WriteCause = "write",
+    cause: WriteCause = "write",
   ): Promise<number> {
-    return this.view(namespace).write(ops, conditions);
+    const prefix = namespacePrefix(namespace);
+    return this.writeAll(
+      ops.map(({ previous, ...op }) => ({ namespace, op, previous })),
+      conditions.map((c) => ({ ...c, key: prefix + c.key })),
+      cause,
+    );
+  }
+
+  /** Record writes of any namespaces as one atomic backend write (record-writes.ts), then their events. */
+  private async writeAll(
+    writes: readonly RecordWrite[],
+    conditions: readonly Condition[],
+    cause: WriteCause,
+  ): Promise<number> {
+    const revision = await this.backend.write(recordOps(writes), conditions);
+    this.hub.publish(revision, changeEvents(writes, revision, cause === "expire", this.options.now()));
+    return revision;
   }
 
   private target(namespace: string): WriteTarget {
@@ -244,7 +331,7 @@ export class Store {
       defaultTtlMs: this.options.defaultTtlMs,
       now: this.options.now,
       get: (key: string) => view.get(key),
-      write: (ops: readonly WriteOp[], conditions: readonly Condition[]) =>
+      write: (ops: readonly RecordOp[], conditions: readonly Condition[]) =>
         this.writeRecords(namespace, ops, conditions),
     };
   }

@@ -70,6 +70,22 @@ export function backendSuite(factory: BackendFactory): void {
       await b.close();
     });
 
+    it("keeps a chunk manifest and an expiry in the metadata as they are", async () => {
+      const b = await factory.create();
+      const chunks = { id: "a1", count: 3, chunkBytes: 1024, size: 2100, sha256: "00ff" };
+      await b.write([{ type: "put", key: "big", record: record("", { chunks, expiresAt: 123 }) }]);
+      expect((await b.get("big"))!.meta).toMatchObject({ chunks, expiresAt: 123 });
+      await b.close();
+    });
+
+    it("answers an empty write with a new revision (the store reads its revision so)", async () => {
+      const b = await factory.create();
+      const first = await b.write([]);
+      const second = await b.write([{ type: "put", key: "k", record: record("x") }]);
+      expect(second).toBeGreaterThan(first);
+      await b.close();
+    });
+
     it("applies a multi-op write atomically with one revision", async () => {
       const b = await factory.create();
       await b.write([{ type: "put", key: "gone", record: record("x") }]);

@@ -28,3 +28,16 @@ describe("CORS and anystore API settings", () => {
     );
   });
 });
+
+describe("watch retention settings", () => {
+  it("reads --watch-retention and --watch-retention-age over the environment, with defaults", () => {
+    expect(serveOptions([], {})).toMatchObject({ watchRetention: 10_000, watchRetentionMs: 3_600_000 });
+    const env = { ANYKV_WATCH_RETENTION: "500", ANYKV_WATCH_RETENTION_AGE: "5m" };
+    expect(serveOptions([], env)).toMatchObject({ watchRetention: 500, watchRetentionMs: 300_000 });
+    expect(serveOptions(["--watch-retention", "7", "--watch-retention-age", "30s"], env)).toMatchObject({
+      watchRetention: 7,
+      watchRetentionMs: 30_000,
+    });
+    expect(() => serveOptions(["--watch-retention=-1"], {})).toThrow(/watch retention/);
+  });
+});

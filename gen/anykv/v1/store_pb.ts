@@ -2,8 +2,8 @@
 // @generated from file anykv/v1/store.proto (package anykv.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { KeyInfo, Mode, Value } from "./value_pb.js";
 import { file_anykv_v1_value } from "./value_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file anykv/v1/store.proto.
  */
 export const file_anykv_v1_store: GenFile = /*@__PURE__*/
-  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEi3gEKClB1dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIeCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlEhwKBG1vZGUYBCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAUgASgJEiYKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYCgtpZl9yZXZpc2lvbhgHIAEoA0gAiAEBEhEKCWlmX2Fic2VudBgIIAEoCEIOCgxfaWZfcmV2aXNpb24iPgoLUHV0UmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc3RvcmVkGAIgASgIIr8BCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSHAoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGUSDQoFbW9kZWwYBCABKAkSHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyK/AQoKUG9wUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEh4KEXJhaXNlX29uX25vbmV4aXN0GAUgASgISACIAQESGwoObW9kZWxfdmFsaWRhdGUYBiABKAhIAYgBAUIUChJfcmFpc2Vfb25fbm9uZXhpc3RCEQoPX21vZGVsX3ZhbGlkYXRlIl0KC1BvcFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEh4KBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWUSHwoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm8ibAoNRGVsZXRlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhgKC2lmX3JldmlzaW9uGAMgASgDSACIAQESEQoJaWZfYWJzZW50GAQgASgIQg4KDF9pZl9yZXZpc2lvbiIzCg5EZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDIi8KDUV4aXN0c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIgCg5FeGlzdHNSZXNwb25zZRIOCgZleGlzdHMYASABKAgiLQoLSW5mb1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIvCgxJbmZvUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8iVgoMVG91Y2hSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImAKDVRvdWNoUmVzcG9uc2USLgoKdG91Y2hlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHwoEaW5mbxgCIAEoCzIRLmFueWt2LnYxLktleUluZm8iRAoPQ2hlY2tzdW1SZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSEQoJYWxnb3JpdGhtGAMgASgJIjcKEENoZWNrc3VtUmVzcG9uc2USEAoIY2hlY2tzdW0YASABKAkSEQoJYWxnb3JpdGhtGAIgASgJIo8BCg9MaXN0S2V5c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJEg0KBWxpbWl0GAUgASgNEg8KB3JldmVyc2UYBiABKAgSEwoLc3RhcnRfYWZ0ZXIYByABKAkiHwoQTGlzdEtleXNSZXNwb25zZRILCgNrZXkYASABKAkiOgoJSXRlbUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIOCgZyZWFzb24YAyABKAki7gEKEUxpc3RWYWx1ZXNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIOCgZwcmVmaXgYAiABKAkSFgoOZXhjbHVkZV9wcmVmaXgYAyABKAkSDAoEZ2xvYhgEIAEoCRINCgVsaW1pdBgFIAEoDRIPCgdyZXZlcnNlGAYgASgIEhMKC3N0YXJ0X2FmdGVyGAcgASgJEhwKBG1vZGUYCCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAkgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAogASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIpQBChJMaXN0VmFsdWVzUmVzcG9uc2USCwoDa2V5GAEgASgJEiAKBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWVIABIkCgVlcnJvchgDIAEoCzITLmFueWt2LnYxLkl0ZW1FcnJvckgAEh8KBGluZm8YBCABKAsyES5hbnlrdi52MS5LZXlJbmZvQggKBnJlc3VsdCKMAQoNU3RyZWFtUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjAKDlN0cmVhbVJlc3BvbnNlEh4KBXZhbHVlGAEgASgLMg8uYW55a3YudjEuVmFsdWUijgEKDkdldE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRrZXlzGAIgAygJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjsKD0dldE1hbnlSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcuYW55a3YudjEuR2V0TWFueVJlc3VsdCKeAQoNR2V0TWFueVJlc3VsdBILCgNrZXkYASABKAkSDQoFZm91bmQYAiABKAgSIAoFdmFsdWUYAyABKAsyDy5hbnlrdi52MS5WYWx1ZUgAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySAASHwoEaW5mbxgFIAEoCzIRLmFueWt2LnYxLktleUluZm9CCAoGcmVzdWx0IkgKDlB1dE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIjCgVpdGVtcxgCIAMoCzIULmFueWt2LnYxLlB1dFJlcXVlc3QiOwoPUHV0TWFueVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5hbnlrdi52MS5QdXRNYW55UmVzdWx0In8KDVB1dE1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg4KBnN0b3JlZBgCIAEoCBIhCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mb0gAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySABCCAoGcmVzdWx0Ik4KEURlbGV0ZU1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRImCgVpdGVtcxgCIAMoCzIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QiQQoSRGVsZXRlTWFueVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5hbnlrdi52MS5EZWxldGVNYW55UmVzdWx0ImYKEERlbGV0ZU1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg8KB2RlbGV0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMSIgoFZXJyb3IYBCABKAsyEy5hbnlrdi52MS5JdGVtRXJyb3IiXwoHQmF0Y2hPcBIjCgNwdXQYASABKAsyFC5hbnlrdi52MS5QdXRSZXF1ZXN0SAASKQoGZGVsZXRlGAIgASgLMhcuYW55a3YudjEuRGVsZXRlUmVxdWVzdEgAQgQKAm9wIkEKDEJhdGNoUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSHgoDb3BzGAIgAygLMhEuYW55a3YudjEuQmF0Y2hPcCJJCg1CYXRjaFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDEiYKB3Jlc3VsdHMYAiADKAsyFS5hbnlrdi52MS5CYXRjaFJlc3VsdCJpCgtCYXRjaFJlc3VsdBIkCgNwdXQYASABKAsyFS5hbnlrdi52MS5QdXRSZXNwb25zZUgAEioKBmRlbGV0ZRgCIAEoCzIYLmFueWt2LnYxLkRlbGV0ZVJlc3BvbnNlSABCCAoGcmVzdWx0Il4KE0RlbGV0ZVByZWZpeFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJIicKFERlbGV0ZVByZWZpeFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAQyoQgKDFN0b3JlU2VydmljZRIyCgNQdXQSFC5hbnlrdi52MS5QdXRSZXF1ZXN0GhUuYW55a3YudjEuUHV0UmVzcG9uc2USNwoDR2V0EhQuYW55a3YudjEuR2V0UmVxdWVzdBoVLmFueWt2LnYxLkdldFJlc3BvbnNlIgOQAgESMgoDUG9wEhQuYW55a3YudjEuUG9wUmVxdWVzdBoVLmFueWt2LnYxLlBvcFJlc3BvbnNlEjsKBkRlbGV0ZRIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QaGC5hbnlrdi52MS5EZWxldGVSZXNwb25zZRJACgZFeGlzdHMSFy5hbnlrdi52MS5FeGlzdHNSZXF1ZXN0GhguYW55a3YudjEuRXhpc3RzUmVzcG9uc2UiA5ACARI6CgRJbmZvEhUuYW55a3YudjEuSW5mb1JlcXVlc3QaFi5hbnlrdi52MS5JbmZvUmVzcG9uc2UiA5ACARI4CgVUb3VjaBIWLmFueWt2LnYxLlRvdWNoUmVxdWVzdBoXLmFueWt2LnYxLlRvdWNoUmVzcG9uc2USRgoIQ2hlY2tzdW0SGS5hbnlrdi52MS5DaGVja3N1bVJlcXVlc3QaGi5hbnlrdi52MS5DaGVja3N1bVJlc3BvbnNlIgOQAgESSAoITGlzdEtleXMSGS5hbnlrdi52MS5MaXN0S2V5c1JlcXVlc3QaGi5hbnlrdi52MS5MaXN0S2V5c1Jlc3BvbnNlIgOQAgEwARJOCgpMaXN0VmFsdWVzEhsuYW55a3YudjEuTGlzdFZhbHVlc1JlcXVlc3QaHC5hbnlrdi52MS5MaXN0VmFsdWVzUmVzcG9uc2UiA5ACATABEkIKBlN0cmVhbRIXLmFueWt2LnYxLlN0cmVhbVJlcXVlc3QaGC5hbnlrdi52MS5TdHJlYW1SZXNwb25zZSIDkAIBMAESQwoHR2V0TWFueRIYLmFueWt2LnYxLkdldE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuR2V0TWFueVJlc3BvbnNlIgOQAgESPgoHUHV0TWFueRIYLmFueWt2LnYxLlB1dE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuUHV0TWFueVJlc3BvbnNlEkcKCkRlbGV0ZU1hbnkSGy5hbnlrdi52MS5EZWxldGVNYW55UmVxdWVzdBocLmFueWt2LnYxLkRlbGV0ZU1hbnlSZXNwb25zZRI4CgVCYXRjaBIWLmFueWt2LnYxLkJhdGNoUmVxdWVzdBoXLmFueWt2LnYxLkJhdGNoUmVzcG9uc2USTQoMRGVsZXRlUHJlZml4Eh0uYW55a3YudjEuRGVsZXRlUHJlZml4UmVxdWVzdBoeLmFueWt2LnYxLkRlbGV0ZVByZWZpeFJlc3BvbnNlYgZwcm90bzM", [file_anykv_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEi3gEKClB1dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIeCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlEhwKBG1vZGUYBCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAUgASgJEiYKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYCgtpZl9yZXZpc2lvbhgHIAEoA0gAiAEBEhEKCWlmX2Fic2VudBgIIAEoCEIOCgxfaWZfcmV2aXNpb24iPgoLUHV0UmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc3RvcmVkGAIgASgIIr8BCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSHAoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGUSDQoFbW9kZWwYBCABKAkSHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyK/AQoKUG9wUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEh4KEXJhaXNlX29uX25vbmV4aXN0GAUgASgISACIAQESGwoObW9kZWxfdmFsaWRhdGUYBiABKAhIAYgBAUIUChJfcmFpc2Vfb25fbm9uZXhpc3RCEQoPX21vZGVsX3ZhbGlkYXRlIl0KC1BvcFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEh4KBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWUSHwoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm8ibAoNRGVsZXRlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhgKC2lmX3JldmlzaW9uGAMgASgDSACIAQESEQoJaWZfYWJzZW50GAQgASgIQg4KDF9pZl9yZXZpc2lvbiIzCg5EZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDIi8KDUV4aXN0c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIgCg5FeGlzdHNSZXNwb25zZRIOCgZleGlzdHMYASABKAgiLQoLSW5mb1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIvCgxJbmZvUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8iVgoMVG91Y2hSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImAKDVRvdWNoUmVzcG9uc2USLgoKdG91Y2hlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHwoEaW5mbxgCIAEoCzIRLmFueWt2LnYxLktleUluZm8iRAoPQ2hlY2tzdW1SZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSEQoJYWxnb3JpdGhtGAMgASgJIjcKEENoZWNrc3VtUmVzcG9uc2USEAoIY2hlY2tzdW0YASABKAkSEQoJYWxnb3JpdGhtGAIgASgJIo8BCg9MaXN0S2V5c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJEg0KBWxpbWl0GAUgASgNEg8KB3JldmVyc2UYBiABKAgSEwoLc3RhcnRfYWZ0ZXIYByABKAkiHwoQTGlzdEtleXNSZXNwb25zZRILCgNrZXkYASABKAkiOgoJSXRlbUVycm9yEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIOCgZyZWFzb24YAyABKAki7gEKEUxpc3RWYWx1ZXNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIOCgZwcmVmaXgYAiABKAkSFgoOZXhjbHVkZV9wcmVmaXgYAyABKAkSDAoEZ2xvYhgEIAEoCRINCgVsaW1pdBgFIAEoDRIPCgdyZXZlcnNlGAYgASgIEhMKC3N0YXJ0X2FmdGVyGAcgASgJEhwKBG1vZGUYCCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAkgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAogASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIpQBChJMaXN0VmFsdWVzUmVzcG9uc2USCwoDa2V5GAEgASgJEiAKBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWVIABIkCgVlcnJvchgDIAEoCzITLmFueWt2LnYxLkl0ZW1FcnJvckgAEh8KBGluZm8YBCABKAsyES5hbnlrdi52MS5LZXlJbmZvQggKBnJlc3VsdCKMAQoNU3RyZWFtUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjAKDlN0cmVhbVJlc3BvbnNlEh4KBXZhbHVlGAEgASgLMg8uYW55a3YudjEuVmFsdWUijgEKDkdldE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRrZXlzGAIgAygJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEhsKDm1vZGVsX3ZhbGlkYXRlGAUgASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIjsKD0dldE1hbnlSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcuYW55a3YudjEuR2V0TWFueVJlc3VsdCKeAQoNR2V0TWFueVJlc3VsdBILCgNrZXkYASABKAkSDQoFZm91bmQYAiABKAgSIAoFdmFsdWUYAyABKAsyDy5hbnlrdi52MS5WYWx1ZUgAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySAASHwoEaW5mbxgFIAEoCzIRLmFueWt2LnYxLktleUluZm9CCAoGcmVzdWx0IkgKDlB1dE1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIjCgVpdGVtcxgCIAMoCzIULmFueWt2LnYxLlB1dFJlcXVlc3QiOwoPUHV0TWFueVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5hbnlrdi52MS5QdXRNYW55UmVzdWx0In8KDVB1dE1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg4KBnN0b3JlZBgCIAEoCBIhCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mb0gAEiQKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9ySABCCAoGcmVzdWx0Ik4KEURlbGV0ZU1hbnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRImCgVpdGVtcxgCIAMoCzIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QiQQoSRGVsZXRlTWFueVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5hbnlrdi52MS5EZWxldGVNYW55UmVzdWx0ImYKEERlbGV0ZU1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg8KB2RlbGV0ZWQYAiABKAgSEAoIcmV2aXNpb24YAyABKAMSIgoFZXJyb3IYBCABKAsyEy5hbnlrdi52MS5JdGVtRXJyb3IiXwoHQmF0Y2hPcBIjCgNwdXQYASABKAsyFC5hbnlrdi52MS5QdXRSZXF1ZXN0SAASKQoGZGVsZXRlGAIgASgLMhcuYW55a3YudjEuRGVsZXRlUmVxdWVzdEgAQgQKAm9wIkEKDEJhdGNoUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSHgoDb3BzGAIgAygLMhEuYW55a3YudjEuQmF0Y2hPcCJJCg1CYXRjaFJlc3BvbnNlEhAKCHJldmlzaW9uGAEgASgDEiYKB3Jlc3VsdHMYAiADKAsyFS5hbnlrdi52MS5CYXRjaFJlc3VsdCJpCgtCYXRjaFJlc3VsdBIkCgNwdXQYASABKAsyFS5hbnlrdi52MS5QdXRSZXNwb25zZUgAEioKBmRlbGV0ZRgCIAEoCzIYLmFueWt2LnYxLkRlbGV0ZVJlc3BvbnNlSABCCAoGcmVzdWx0Il4KE0RlbGV0ZVByZWZpeFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJIicKFERlbGV0ZVByZWZpeFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAQifAoNVXBsb2FkUmVxdWVzdBIoCgZoZWFkZXIYASABKAsyFi5hbnlrdi52MS5VcGxvYWRIZWFkZXJIABIPCgVjaHVuaxgCIAEoDEgAEigKBmZpbmlzaBgDIAEoCzIWLmFueWt2LnYxLlVwbG9hZEZpbmlzaEgAQgYKBHBhcnQiqQEKDFVwbG9hZEhlYWRlchIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhQKDGNvbnRlbnRfdHlwZRgDIAEoCRImCgN0dGwYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SGAoLaWZfcmV2aXNpb24YBSABKANIAIgBARIRCglpZl9hYnNlbnQYBiABKAhCDgoMX2lmX3JldmlzaW9uIjoKDFVwbG9hZEZpbmlzaBIOCgZzaGEyNTYYASABKAkSEQoEc2l6ZRgCIAEoA0gAiAEBQgcKBV9zaXplIkEKDlVwbG9hZFJlc3BvbnNlEh8KBGluZm8YASABKAsyES5hbnlrdi52MS5LZXlJbmZvEg4KBnNoYTI1NhgCIAEoCSJ7Cg9Eb3dubG9hZFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIOCgZvZmZzZXQYAyABKAMSDgoGbGVuZ3RoGAQgASgDEhgKC2lmX3JldmlzaW9uGAUgASgDSACIAQFCDgoMX2lmX3JldmlzaW9uIlIKEERvd25sb2FkUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc2hhMjU2GAIgASgJEg0KBWNodW5rGAMgASgMIn8KDFdhdGNoUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGcHJlZml4GAIgASgJEhYKDnN0YXJ0X3JldmlzaW9uGAMgASgDEhYKDmluY2x1ZGVfdmFsdWVzGAQgASgIEhwKBG1vZGUYBSABKA4yDi5hbnlrdi52MS5Nb2RlIuMBCgpXYXRjaEV2ZW50EicKBHR5cGUYASABKA4yGS5hbnlrdi52MS5XYXRjaEV2ZW50LlR5cGUSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDEh8KBGluZm8YBCABKAsyES5hbnlrdi52MS5LZXlJbmZvEh4KBXZhbHVlGAUgASgLMg8uYW55a3YudjEuVmFsdWUiTAoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASDAoIVFlQRV9QVVQQARIPCgtUWVBFX0RFTEVURRACEg8KC1RZUEVfRVhQSVJFEAMiWAoNV2F0Y2hSZXNwb25zZRIPCgdjcmVhdGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDEiQKBmV2ZW50cxgDIAMoCzIULmFueWt2LnYxLldhdGNoRXZlbnQy6wkKDFN0b3JlU2VydmljZRIyCgNQdXQSFC5hbnlrdi52MS5QdXRSZXF1ZXN0GhUuYW55a3YudjEuUHV0UmVzcG9uc2USNwoDR2V0EhQuYW55a3YudjEuR2V0UmVxdWVzdBoVLmFueWt2LnYxLkdldFJlc3BvbnNlIgOQAgESMgoDUG9wEhQuYW55a3YudjEuUG9wUmVxdWVzdBoVLmFueWt2LnYxLlBvcFJlc3BvbnNlEjsKBkRlbGV0ZRIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QaGC5hbnlrdi52MS5EZWxldGVSZXNwb25zZRJACgZFeGlzdHMSFy5hbnlrdi52MS5FeGlzdHNSZXF1ZXN0GhguYW55a3YudjEuRXhpc3RzUmVzcG9uc2UiA5ACARI6CgRJbmZvEhUuYW55a3YudjEuSW5mb1JlcXVlc3QaFi5hbnlrdi52MS5JbmZvUmVzcG9uc2UiA5ACARI4CgVUb3VjaBIWLmFueWt2LnYxLlRvdWNoUmVxdWVzdBoXLmFueWt2LnYxLlRvdWNoUmVzcG9uc2USRgoIQ2hlY2tzdW0SGS5hbnlrdi52MS5DaGVja3N1bVJlcXVlc3QaGi5hbnlrdi52MS5DaGVja3N1bVJlc3BvbnNlIgOQAgESSAoITGlzdEtleXMSGS5hbnlrdi52MS5MaXN0S2V5c1JlcXVlc3QaGi5hbnlrdi52MS5MaXN0S2V5c1Jlc3BvbnNlIgOQAgEwARJOCgpMaXN0VmFsdWVzEhsuYW55a3YudjEuTGlzdFZhbHVlc1JlcXVlc3QaHC5hbnlrdi52MS5MaXN0VmFsdWVzUmVzcG9uc2UiA5ACATABEkIKBlN0cmVhbRIXLmFueWt2LnYxLlN0cmVhbVJlcXVlc3QaGC5hbnlrdi52MS5TdHJlYW1SZXNwb25zZSIDkAIBMAESQwoHR2V0TWFueRIYLmFueWt2LnYxLkdldE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuR2V0TWFueVJlc3BvbnNlIgOQAgESPgoHUHV0TWFueRIYLmFueWt2LnYxLlB1dE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuUHV0TWFueVJlc3BvbnNlEkcKCkRlbGV0ZU1hbnkSGy5hbnlrdi52MS5EZWxldGVNYW55UmVxdWVzdBocLmFueWt2LnYxLkRlbGV0ZU1hbnlSZXNwb25zZRI4CgVCYXRjaBIWLmFueWt2LnYxLkJhdGNoUmVxdWVzdBoXLmFueWt2LnYxLkJhdGNoUmVzcG9uc2USTQoMRGVsZXRlUHJlZml4Eh0uYW55a3YudjEuRGVsZXRlUHJlZml4UmVxdWVzdBoeLmFueWt2LnYxLkRlbGV0ZVByZWZpeFJlc3BvbnNlEj0KBlVwbG9hZBIXLmFueWt2LnYxLlVwbG9hZFJlcXVlc3QaGC5hbnlrdi52MS5VcGxvYWRSZXNwb25zZSgBEkgKCERvd25sb2FkEhkuYW55a3YudjEuRG93bmxvYWRSZXF1ZXN0GhouYW55a3YudjEuRG93bmxvYWRSZXNwb25zZSIDkAIBMAESPwoFV2F0Y2gSFi5hbnlrdi52MS5XYXRjaFJlcXVlc3QaFy5hbnlrdi52MS5XYXRjaFJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_anykv_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * PutRequest stores value under key.
@@ -1457,6 +1457,431 @@ export const DeletePrefixResponseSchema: GenMessage<DeletePrefixResponse> = /*@_
   messageDesc(file_anykv_v1_store, 37);
 
 /**
+ * UploadRequest is one message of an Upload stream: a header first, then
+ * chunks of bytes, then the finish message.
+ *
+ * @generated from message anykv.v1.UploadRequest
+ */
+export type UploadRequest = Message<"anykv.v1.UploadRequest"> & {
+  /**
+   * Exactly one is set.
+   *
+   * @generated from oneof anykv.v1.UploadRequest.part
+   */
+  part: {
+    /**
+     * The first message, and only the first.
+     *
+     * @generated from field: anykv.v1.UploadHeader header = 1;
+     */
+    value: UploadHeader;
+    case: "header";
+  } | {
+    /**
+     * The next bytes of the value, in order; any size up to the message limit.
+     *
+     * @generated from field: bytes chunk = 2;
+     */
+    value: Uint8Array;
+    case: "chunk";
+  } | {
+    /**
+     * The last message: the upload is complete. Without it nothing is stored
+     * (a client that broke off must not leave a truncated value).
+     *
+     * @generated from field: anykv.v1.UploadFinish finish = 3;
+     */
+    value: UploadFinish;
+    case: "finish";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message anykv.v1.UploadRequest.
+ * Use `create(UploadRequestSchema)` to create a new message.
+ */
+export const UploadRequestSchema: GenMessage<UploadRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 38);
+
+/**
+ * UploadHeader says where and how to store the uploaded value.
+ *
+ * @generated from message anykv.v1.UploadHeader
+ */
+export type UploadHeader = Message<"anykv.v1.UploadHeader"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The key.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * A MIME type for the bytes; "" is "application/octet-stream".
+   *
+   * @generated from field: string content_type = 3;
+   */
+  contentType: string;
+
+  /**
+   * Time to live, as in PutRequest.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 4;
+   */
+  ttl?: Duration | undefined;
+
+  /**
+   * As in PutRequest: checked before the bytes are read and again when the
+   * value is stored.
+   *
+   * @generated from field: optional int64 if_revision = 5;
+   */
+  ifRevision?: bigint | undefined;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: bool if_absent = 6;
+   */
+  ifAbsent: boolean;
+};
+
+/**
+ * Describes the message anykv.v1.UploadHeader.
+ * Use `create(UploadHeaderSchema)` to create a new message.
+ */
+export const UploadHeaderSchema: GenMessage<UploadHeader> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 39);
+
+/**
+ * UploadFinish ends an upload and lets the server verify what it received
+ * before storing it.
+ *
+ * @generated from message anykv.v1.UploadFinish
+ */
+export type UploadFinish = Message<"anykv.v1.UploadFinish"> & {
+  /**
+   * The lowercase hex sha256 of all the bytes sent; "" skips the check.
+   *
+   * @generated from field: string sha256 = 1;
+   */
+  sha256: string;
+
+  /**
+   * The number of bytes sent; unset skips the check.
+   *
+   * @generated from field: optional int64 size = 2;
+   */
+  size?: bigint | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.UploadFinish.
+ * Use `create(UploadFinishSchema)` to create a new message.
+ */
+export const UploadFinishSchema: GenMessage<UploadFinish> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 40);
+
+/**
+ * UploadResponse describes the stored value.
+ *
+ * @generated from message anykv.v1.UploadResponse
+ */
+export type UploadResponse = Message<"anykv.v1.UploadResponse"> & {
+  /**
+   * The stored key's metadata (size is the value's size).
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 1;
+   */
+  info?: KeyInfo | undefined;
+
+  /**
+   * The lowercase hex sha256 of the stored bytes.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+};
+
+/**
+ * Describes the message anykv.v1.UploadResponse.
+ * Use `create(UploadResponseSchema)` to create a new message.
+ */
+export const UploadResponseSchema: GenMessage<UploadResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 41);
+
+/**
+ * DownloadRequest reads a value's bytes, whole or a range.
+ *
+ * @generated from message anykv.v1.DownloadRequest
+ */
+export type DownloadRequest = Message<"anykv.v1.DownloadRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * The key.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * First byte to send; past the end sends no bytes.
+   *
+   * @generated from field: int64 offset = 3;
+   */
+  offset: bigint;
+
+  /**
+   * Most bytes to send; 0 sends everything from offset on.
+   *
+   * @generated from field: int64 length = 4;
+   */
+  length: bigint;
+
+  /**
+   * Read only if the key is at this revision (ABORTED otherwise): resume a
+   * download without mixing two versions of the value.
+   *
+   * @generated from field: optional int64 if_revision = 5;
+   */
+  ifRevision?: bigint | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.DownloadRequest.
+ * Use `create(DownloadRequestSchema)` to create a new message.
+ */
+export const DownloadRequestSchema: GenMessage<DownloadRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 42);
+
+/**
+ * DownloadResponse is one message of a Download stream.
+ *
+ * @generated from message anykv.v1.DownloadResponse
+ */
+export type DownloadResponse = Message<"anykv.v1.DownloadResponse"> & {
+  /**
+   * The key's metadata; in the first message only.
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 1;
+   */
+  info?: KeyInfo | undefined;
+
+  /**
+   * The lowercase hex sha256 of the whole value; in the first message only.
+   *
+   * @generated from field: string sha256 = 2;
+   */
+  sha256: string;
+
+  /**
+   * The next bytes of the requested range, in order (may be empty in the
+   * first message).
+   *
+   * @generated from field: bytes chunk = 3;
+   */
+  chunk: Uint8Array;
+};
+
+/**
+ * Describes the message anykv.v1.DownloadResponse.
+ * Use `create(DownloadResponseSchema)` to create a new message.
+ */
+export const DownloadResponseSchema: GenMessage<DownloadResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 43);
+
+/**
+ * WatchRequest selects the changes to stream.
+ *
+ * @generated from message anykv.v1.WatchRequest
+ */
+export type WatchRequest = Message<"anykv.v1.WatchRequest"> & {
+  /**
+   * The namespace; "" is the default.
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * Path-segment prefix, as in ListKeysRequest; "" watches every key.
+   *
+   * @generated from field: string prefix = 2;
+   */
+  prefix: string;
+
+  /**
+   * Send the events of this revision and later ones, from the retention
+   * window; 0 starts with the next write. A client that saw revision r
+   * resumes with r + 1.
+   *
+   * @generated from field: int64 start_revision = 3;
+   */
+  startRevision: bigint;
+
+  /**
+   * Send each put's value (raw stored bytes decoded with mode). Values stored
+   * in chunks are never sent (use Download).
+   *
+   * @generated from field: bool include_values = 4;
+   */
+  includeValues: boolean;
+
+  /**
+   * How to decode the values, as in GetRequest.
+   *
+   * @generated from field: anykv.v1.Mode mode = 5;
+   */
+  mode: Mode;
+};
+
+/**
+ * Describes the message anykv.v1.WatchRequest.
+ * Use `create(WatchRequestSchema)` to create a new message.
+ */
+export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 44);
+
+/**
+ * WatchEvent is one change of one key.
+ *
+ * @generated from message anykv.v1.WatchEvent
+ */
+export type WatchEvent = Message<"anykv.v1.WatchEvent"> & {
+  /**
+   * What happened.
+   *
+   * @generated from field: anykv.v1.WatchEvent.Type type = 1;
+   */
+  type: WatchEvent_Type;
+
+  /**
+   * The key.
+   *
+   * @generated from field: string key = 2;
+   */
+  key: string;
+
+  /**
+   * The store-wide revision of the change.
+   *
+   * @generated from field: int64 revision = 3;
+   */
+  revision: bigint;
+
+  /**
+   * The key's metadata after a put; before the removal otherwise.
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 4;
+   */
+  info?: KeyInfo | undefined;
+
+  /**
+   * The value of a put, when include_values is set and it fits a message.
+   *
+   * @generated from field: anykv.v1.Value value = 5;
+   */
+  value?: Value | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.WatchEvent.
+ * Use `create(WatchEventSchema)` to create a new message.
+ */
+export const WatchEventSchema: GenMessage<WatchEvent> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 45);
+
+/**
+ * What happened to a key.
+ *
+ * @generated from enum anykv.v1.WatchEvent.Type
+ */
+export enum WatchEvent_Type {
+  /**
+   * Never sent.
+   *
+   * @generated from enum value: TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The key was written.
+   *
+   * @generated from enum value: TYPE_PUT = 1;
+   */
+  PUT = 1,
+
+  /**
+   * The key was deleted (Delete, Pop, DeleteMany, Batch, DeletePrefix).
+   *
+   * @generated from enum value: TYPE_DELETE = 2;
+   */
+  DELETE = 2,
+
+  /**
+   * The key expired and the sweeper removed it.
+   *
+   * @generated from enum value: TYPE_EXPIRE = 3;
+   */
+  EXPIRE = 3,
+}
+
+/**
+ * Describes the enum anykv.v1.WatchEvent.Type.
+ */
+export const WatchEvent_TypeSchema: GenEnum<WatchEvent_Type> = /*@__PURE__*/
+  enumDesc(file_anykv_v1_store, 45, 0);
+
+/**
+ * WatchResponse is one message of a Watch stream.
+ *
+ * @generated from message anykv.v1.WatchResponse
+ */
+export type WatchResponse = Message<"anykv.v1.WatchResponse"> & {
+  /**
+   * True in the first message only, which carries no events.
+   *
+   * @generated from field: bool created = 1;
+   */
+  created: boolean;
+
+  /**
+   * The revision of the events; in the first message, the store's
+   * revision when the watch started.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+
+  /**
+   * The events of one revision, in key order of the write.
+   *
+   * @generated from field: repeated anykv.v1.WatchEvent events = 3;
+   */
+  events: WatchEvent[];
+};
+
+/**
+ * Describes the message anykv.v1.WatchResponse.
+ * Use `create(WatchResponseSchema)` to create a new message.
+ */
+export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 46);
+
+/**
  * StoreService keeps values under keys. Every request names an optional
  * namespace (isolated key spaces; "" is the default) and a key.
  *
@@ -1639,6 +2064,51 @@ export const StoreService: GenService<{
     methodKind: "unary";
     input: typeof DeletePrefixRequestSchema;
     output: typeof DeletePrefixResponseSchema;
+  },
+  /**
+   * Upload stores a value of any size from a stream: the first message is
+   * the header (namespace, key, content type, ttl, conditions), the next ones
+   * carry the bytes, and the last one is the finish message, which marks the
+   * upload complete and may carry the expected sha256 and size
+   * (INVALID_ARGUMENT and nothing stored when they differ, or when the stream
+   * ends without it). The value becomes visible atomically after the finish
+   * message; an interrupted upload leaves the previous value as it was. Values larger than one chunk are
+   * stored in chunks; Get answers RESOURCE_EXHAUSTED for those larger than a
+   * message (use Download). The value is stored as raw bytes.
+   *
+   * @generated from rpc anykv.v1.StoreService.Upload
+   */
+  upload: {
+    methodKind: "client_streaming";
+    input: typeof UploadRequestSchema;
+    output: typeof UploadResponseSchema;
+  },
+  /**
+   * Download streams a value's stored bytes in chunks, whole or a byte range
+   * (offset, length, like an HTTP range). The first message carries the
+   * key's metadata and the sha256 of the whole value.
+   *
+   * @generated from rpc anykv.v1.StoreService.Download
+   */
+  download: {
+    methodKind: "server_streaming";
+    input: typeof DownloadRequestSchema;
+    output: typeof DownloadResponseSchema;
+  },
+  /**
+   * Watch streams the changes (put, delete, expire) of keys under a prefix,
+   * from now or from a past revision kept in the server's retention window.
+   * The first message has created set and the current revision; each later
+   * message carries the events of one revision (a Batch is one message).
+   * OUT_OF_RANGE when start_revision is older than the window (like etcd's
+   * compacted revision); the error names the oldest revision available.
+   *
+   * @generated from rpc anykv.v1.StoreService.Watch
+   */
+  watch: {
+    methodKind: "server_streaming";
+    input: typeof WatchRequestSchema;
+    output: typeof WatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_anykv_v1_store, 0);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { serialize } from "../../codec/serialize.js";
 import { AnykvError } from "../../errors.js";
-import type { Store } from "../../store/store.js";
+import { entrySize, type Store } from "../../store/store.js";
 import type { HttpRequest, HttpResponse } from "../http-types.js";
 import { parseByteRange } from "./byte-range.js";
 import { statHeaders } from "./stat-headers.js";
@@ -29,15 +29,25 @@ export async function getValue(r: AnystoreRequest): Promise<void> {
   const entry = await found(r);
   const headers = statHeaders(entry, r.storeUrl);
   const rangeHeader = r.req.headers.range;
-  let body = entry.value;
+  const size = entrySize(entry);
+  let [offset, length] = [0, size];
   if (rangeHeader !== undefined) {
-    const { start, end } = parseByteRange(rangeHeader, entry.value.length);
-    body = entry.value.subarray(start, end + 1);
-    headers["Content-Range"] = `bytes ${start}-${end}/${entry.value.length}`;
-    headers["Content-Length"] = String(body.length);
+    const { start, end } = parseByteRange(rangeHeader, size);
+    [offset, length] = [start, end + 1 - start];
+    headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
+    headers["Content-Length"] = String(length);
     r.res.statusCode = 206;
   }
-  send(r.res, headers, body);
+  if (!entry.meta.chunks) {
+    send(r.res, headers, entry.value.subarray(offset, offset + length));
+    return;
+  }
+  // A value stored in chunks (Upload) goes out chunk by chunk, as fast as the client reads.
+  for (const [name, value] of Object.entries(headers)) r.res.setHeader(name, value);
+  for await (const chunk of r.store.chunks(entry, offset, length)) {
+    if (!r.res.write(chunk)) await new Promise<void>((resolve) => r.res.once("drain", resolve));
+  }
+  r.res.end();
 }
 
 /** HEAD /{key}: the headers of GET; with ?checksum=true also x-anystore-checksum. */
@@ -57,7 +67,9 @@ export async function headValue(r: AnystoreRequest): Promise<void> {
         `unknown checksum algorithm "${algorithm}"; use one of ${[...CHECKSUMS].join(", ")}`,
       );
     }
-    headers["x-anystore-checksum"] = createHash(algorithm).update(entry.value).digest("hex");
+    const hash = createHash(algorithm);
+    for await (const chunk of r.store.chunks(entry)) hash.update(chunk);
+    headers["x-anystore-checksum"] = hash.digest("hex");
   }
   send(r.res, headers);
 }

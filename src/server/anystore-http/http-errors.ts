@@ -16,6 +16,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   UNIMPLEMENTED: 501,
   UNAVAILABLE: 503,
+  COMPACTED: 410,
 };
 
 /** An error the HTTP API answers with its own status (ranges, methods). */

@@ -1,4 +1,4 @@
-import type { Entry } from "../../store/store.js";
+import { type Entry, entrySize } from "../../store/store.js";
 
 /**
  * Response headers describing a stored value, as anystore's API sends them:
@@ -9,7 +9,7 @@ import type { Entry } from "../../store/store.js";
 export function statHeaders(entry: Entry, storeUrl: string): Record<string, string> {
   const { meta } = entry;
   const mimetype = meta.contentType || "application/octet-stream";
-  const size = String(entry.value.length);
+  const size = String(entrySize(entry));
   return {
     "Content-Length": size,
     "Content-Type": mimetype,

@@ -52,6 +52,12 @@ export interface StoreServiceDeps {
    * @default true
    */
   readonly allowCode?: boolean;
+  /**
+   * Largest value Get assembles from chunks (values stored by Upload); RESOURCE_EXHAUSTED
+   * beyond, naming Download.
+   * @default 4128768 (4 MiB less 64 KiB for the rest of the message)
+   */
+  readonly maxGetBytes?: number;
 }
 
 /** Options of a write: the store's, and the request's model. */
@@ -109,6 +115,11 @@ export interface HandlerContext {
   ): Promise<Entry>;
   /** Decodes an entry for a read response; with a model (or a default one), as a validated instance. */
   read(entry: Entry, req: Pick<ReadRequest, "mode" | "model" | "modelValidate">): ReadResponse;
+  /**
+   * The entry with its whole value in memory: a chunked value is read chunk by chunk and
+   * joined, up to maxGetBytes (LIMIT_EXCEEDED beyond, naming Download).
+   */
+  whole(entry: Entry): Promise<Entry>;
   /** The answer for a missing key: NOT_FOUND, or found=false when the request allows it. */
   missing(req: Pick<ReadRequest, "namespace" | "key" | "raiseOnNonexist">): ReadResponse;
 }
@@ -153,7 +164,20 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
       const { model, ...putOptions } = options ?? {};
       return store.put(namespace, key, encode(key, value, putMode, model), putOptions);
     },
+    async whole(entry) {
+      const manifest = entry.meta.chunks;
+      if (!manifest) return entry;
+      if (manifest.size > (deps.maxGetBytes ?? 4 * 1024 * 1024 - 64 * 1024)) throw tooLarge(entry);
+      const value = new Uint8Array(manifest.size);
+      let offset = 0;
+      for await (const chunk of store.chunks(entry)) {
+        value.set(chunk, offset);
+        offset += chunk.length;
+      }
+      return { ...entry, value, meta: { ...entry.meta, chunks: undefined } };
+    },
     read(entry, req) {
+      if (entry.meta.chunks) throw tooLarge(entry);
       const name = req.model || defaultModel;
       const readMode = mode(req.mode);
       if (!name) {
@@ -180,6 +204,14 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
       return { found: false };
     },
   };
+}
+
+function tooLarge(entry: Entry): AnykvError {
+  return new AnykvError(
+    "LIMIT_EXCEEDED",
+    `key "${entry.key}" holds ${entry.meta.chunks?.size ?? entry.value.length} bytes, stored in chunks: ` +
+      "too large for one message; read it with Download (or Stream, line by line)",
+  );
 }
 
 export function notFound(namespace: string, key: string): AnykvError {

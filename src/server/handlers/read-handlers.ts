@@ -23,7 +23,7 @@ export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
   return {
     async get(req) {
       const entry = await store.get(req.namespace, req.key);
-      return entry ? ctx.read(entry, req) : ctx.missing(req);
+      return entry ? ctx.read(await ctx.whole(entry), req) : ctx.missing(req);
     },
 
     async pop(req) {
@@ -55,7 +55,10 @@ export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
       }
       const entry = await store.get(req.namespace, req.key);
       if (!entry) throw notFound(req.namespace, store.key(req.key));
-      return { algorithm, checksum: createHash(algorithm).update(entry.value).digest("hex") };
+      // Chunk by chunk: a value stored in chunks is never held whole.
+      const hash = createHash(algorithm);
+      for await (const chunk of store.chunks(entry)) hash.update(chunk);
+      return { algorithm, checksum: hash.digest("hex") };
     },
   };
 }

@@ -34,7 +34,11 @@ function readLine(
   req: Parameters<HandlerContext["read"]>[1],
 ) {
   // A line has no recorded codec or kind of its own: decode it like imported bytes.
-  const lineEntry: Entry = { ...entry, value: line, meta: { ...entry.meta, codec: "", kind: "" } };
+  const lineEntry: Entry = {
+    ...entry,
+    value: line,
+    meta: { ...entry.meta, codec: "", kind: "", chunks: undefined },
+  };
   try {
     return ctx.read(lineEntry, req);
   } catch (err) {

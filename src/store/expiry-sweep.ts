@@ -1,0 +1,120 @@
+import type { Backend, Condition, StoredRecord, WriteOp } from "../backend/backend.js";
+import { isAnykvError } from "../errors.js";
+import type { RecordWrite } from "./record-writes.js";
+import { dueRange, parseExpiryKey, parseRecordKey, RECORDS, recordKey } from "./system-keys.js";
+
+// Due index entries handled per atomic write.
+const SWEEP_BATCH = 500;
+
+/** What the sweep needs from the store: the backend, the clock, and the one write path. */
+export interface SweepTarget {
+  readonly backend: Backend;
+  now(): number;
+  /** Writes through the store's write path with cause "expire" (events, index, chunks). */
+  expire(writes: readonly RecordWrite[], conditions: readonly Condition[]): Promise<number>;
+}
+
+/**
+ * Removes the keys whose expiry is due, reading only the due part of the
+ * expiry index (system-keys.ts), in atomic batches conditional on the
+ * revisions read: a key rewritten meanwhile is left alone (its rewrite moved
+ * its index entry). Index entries without their record are removed.
+ */
+export async function sweepByIndex(target: SweepTarget): Promise<number> {
+  const now = target.now();
+  let removed = 0;
+  for (;;) {
+    const due: string[] = [];
+    for await (const [raw] of target.backend.scan({ ...dueRange(now), limit: SWEEP_BATCH })) due.push(raw);
+    if (due.length === 0) return removed;
+    const stale: WriteOp[] = [];
+    const expired: Array<{ namespace: string; key: string; record: StoredRecord }> = [];
+    const entries = due.map(parseExpiryKey);
+    const records = await Promise.all(entries.map((e) => target.backend.get(recordKey(e.namespace, e.key))));
+    for (const [i, raw] of due.entries()) {
+      const { expiresAt, namespace, key } = entries[i]!;
+      const record = records[i];
+      if (record?.meta.expiresAt === expiresAt) expired.push({ namespace, key, record });
+      else stale.push({ type: "del", key: raw });
+    }
+    if (stale.length > 0) await target.backend.write(stale);
+    removed += await expireAll(target, expired);
+    if (due.length < SWEEP_BATCH) return removed;
+  }
+}
+
+/**
+ * The sweep without the index: scans every record. The first sweep after a
+ * start runs it, for records written before the index existed; the TTL
+ * benchmark compares it with sweepByIndex.
+ */
+export async function sweepByScan(target: SweepTarget): Promise<number> {
+  const now = target.now();
+  let removed = 0;
+  let batch: Array<{ namespace: string; key: string; record: StoredRecord }> = [];
+  for await (const [raw, record] of target.backend.scan(RECORDS)) {
+    if (record.meta.expiresAt === undefined || record.meta.expiresAt > now) continue;
+    batch.push({ ...parseRecordKey(raw), record });
+    if (batch.length >= SWEEP_BATCH) {
+      removed += await expireAll(target, batch);
+      batch = [];
+    }
+  }
+  return removed + (await expireAll(target, batch));
+}
+
+type Expired = { namespace: string; key: string; record: StoredRecord };
+
+/** Expires records in one write; when one was rewritten meanwhile, one by one, skipping it. */
+async function expireAll(target: SweepTarget, expired: readonly Expired[]): Promise<number> {
+  if (expired.length === 0) return 0;
+  try {
+    await target.expire(...plan(expired));
+    return expired.length;
+  } catch (err) {
+    if (!isAnykvError(err, "CONFLICT") || expired.length === 1) {
+      if (isAnykvError(err, "CONFLICT")) return 0;
+      throw err;
+    }
+  }
+  let removed = 0;
+  for (const one of expired) removed += await expireAll(target, [one]);
+  return removed;
+}
+
+function plan(expired: readonly Expired[]): [RecordWrite[], Condition[]] {
+  const writes = expired.map(
+    ({ namespace, key, record }): RecordWrite => ({ namespace, op: { type: "del", key }, previous: record }),
+  );
+  const conditions = expired.map(({ namespace, key, record }) => ({
+    key: recordKey(namespace, key),
+    revision: record.meta.revision,
+  }));
+  return [writes, conditions];
+}
+
+/**
+ * Runs `first` after one interval, then `every` each interval: one sweep at a
+ * time (on a large store a sweep may outlast the interval); failures wait for
+ * the next tick. The timer does not keep the process alive.
+ */
+export function startSweeper(
+  intervalMs: number,
+  [first, every]: readonly [() => Promise<unknown>, () => Promise<unknown>],
+): NodeJS.Timeout {
+  let sweeping = false;
+  let next = first;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    const run = next;
+    next = every;
+    void run()
+      .catch(() => undefined)
+      .finally(() => {
+        sweeping = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}

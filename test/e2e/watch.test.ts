@@ -1,0 +1,125 @@
+import { join } from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { WatchResponse } from "../../gen/anykv/v1/store_pb.js";
+import { type AnykvStore, createStore, type WatchEvent } from "../../src/client/index.js";
+import { type RunningServer, startServer } from "../../src/server/server.js";
+import { startTestServer, uniqueKey } from "../support/server.js";
+import { tempDir } from "../support/temp-dir.js";
+
+let server: RunningServer;
+let store: AnykvStore;
+const ns = "watch";
+beforeAll(async () => {
+  server = await startTestServer({ watchRetention: 50 });
+  store = createStore({ baseUrl: server.url, namespace: ns });
+});
+
+/** Reads `count` events of a watch, then stops it. */
+async function take(events: AsyncIterable<WatchEvent>, count: number): Promise<WatchEvent[]> {
+  const out: WatchEvent[] = [];
+  if (count === 0) return out;
+  for await (const event of events) {
+    out.push(event);
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+/** The raw stream's first message says the watch is in place. */
+async function opened(prefix: string, startRevision = 0n) {
+  const abort = new AbortController();
+  const stream = store.rpc.watch(
+    { namespace: ns, prefix, startRevision, includeValues: true },
+    { signal: abort.signal },
+  );
+  const it = stream[Symbol.asyncIterator]();
+  const first = await it.next();
+  expect(first.value?.created).toBe(true);
+  return { it, abort, revision: first.value!.revision };
+}
+
+describe("Watch", () => {
+  it("streams put, delete, batch and expire events under a prefix, with values", async () => {
+    const base = uniqueKey("w");
+    const { it, abort } = await opened(base);
+    const put = await store.put(`${base}/a`, { n: 1 });
+    await store.put(`${uniqueKey("elsewhere")}`, 1);
+    await store.delete(`${base}/a`);
+    const batch = await store.batch([
+      { type: "put", key: `${base}/b`, value: "b" },
+      { type: "put", key: `${base}/c`, value: "c" },
+    ]);
+    await store.put(`${base}/ttl`, "soon", { ttl: 0.05 });
+    const got: WatchResponse[] = [];
+    for (let i = 0; i < 5; i++) got.push((await it.next()).value!);
+    abort.abort();
+    expect(got[0]!.events[0]).toMatchObject({ key: `${base}/a`, revision: put!.revision });
+    expect(got[0]!.events[0]!.value?.kind.case).toBe("json");
+    expect(got[1]!.events.map((e) => [e.type, e.key])).toEqual([[2, `${base}/a`]]);
+    expect(got[2]!.revision).toBe(batch.revision);
+    expect(got[2]!.events.map((e) => e.key)).toEqual([`${base}/b`, `${base}/c`]);
+    expect(got[4]!.events.map((e) => [e.type, e.key])).toEqual([[3, `${base}/ttl`]]);
+  });
+
+  it("resumes from a revision without gaps", async () => {
+    const base = uniqueKey("resume");
+    const { it, abort, revision } = await opened(base);
+    await store.put(`${base}/1`, 1);
+    const seen = (await it.next()).value!;
+    abort.abort();
+    // Writes while nobody watches.
+    for (let i = 2; i <= 5; i++) await store.put(`${base}/${i}`, i);
+    const resumed = await take(store.watch({ prefix: base, startRevision: seen.revision + 1n }), 4);
+    expect(resumed.map((e) => e.key)).toEqual([2, 3, 4, 5].map((i) => `${base}/${i}`));
+    const all = await take(store.watch({ prefix: base, startRevision: revision + 1n }), 5);
+    expect(all.map((e) => e.key)).toEqual([1, 2, 3, 4, 5].map((i) => `${base}/${i}`));
+  });
+
+  it("answers OUT_OF_RANGE with the oldest revision for a revision past the retention window", async () => {
+    const base = uniqueKey("compact");
+    const first = await store.put(`${base}/0`, 0);
+    for (let i = 1; i <= 60; i++) await store.put(`${base}/${i}`, i);
+    const err = await take(store.watch({ prefix: base, startRevision: first!.revision }), 1).catch(
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.OutOfRange);
+    const oldest = (err as ConnectError).metadata.get("anykv-oldest-revision");
+    expect(Number(oldest)).toBeGreaterThan(Number(first!.revision));
+    expect((err as ConnectError).message).toMatch(/oldest revision available/);
+  });
+});
+
+describe("Node client watch", () => {
+  it("reconnects after a server restart and resumes from the last revision it saw", async () => {
+    const data = join(tempDir(), "data");
+    let first: RunningServer | undefined = await startServer({ port: 0, data });
+    const port = first.port;
+    const client = createStore({ baseUrl: first.url, namespace: ns });
+    const base = uniqueKey("auto");
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const done = (async () => {
+      for await (const event of client.watch({ prefix: base, retryDelayMs: 20, signal: abort.signal })) {
+        seen.push(event.key);
+        if (seen.length === 6) return;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 3; i++) await client.put(`${base}/${i}`, i);
+    await expect.poll(() => seen.length).toBe(3);
+    await first.close();
+    first = undefined;
+    const second = await startServer({ port, data });
+    try {
+      // Written on the new server, maybe before the watch is back: the resume catches them.
+      for (let i = 3; i < 6; i++) await client.put(`${base}/${i}`, i);
+      await done;
+      expect(seen).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${base}/${i}`));
+    } finally {
+      abort.abort();
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Backend } from "../../src/backend/backend.js";
+import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
+import type { ChangeEvent } from "../../src/store/store.js";
+import { Store } from "../../src/store/store.js";
+import type { StoreOptions } from "../../src/store/store-options.js";
+import { manualClock as clock, collect, textInput as input, memoryStore } from "../support/store-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
+
+/** The expiry index entries: "x<15-digit time><namespace>\0<key>". */
+const indexKeys = async (backend: Backend) =>
+  (await collect(backend.scan({ gte: "x", lt: "y" }))).map(([key]) => key);
+const at = (time: number, namespace: string, key: string) =>
+  `x${String(time).padStart(15, "0")}${namespace}\u0000${key}`;
+
+const root = tempDir();
+let n = 0;
+const levelStore = async (options: Partial<StoreOptions> = {}) =>
+  new Store(await openLevelBackend({ location: join(root, `db${n++}`) }), { sweepIntervalMs: 0, ...options });
+const memory = async (options: Partial<StoreOptions> = {}) => memoryStore(options);
+
+describe.each([
+  ["memory", memory],
+  ["leveldb", levelStore],
+])("expiry index (%s)", (_name, newStore) => {
+  it("adds an entry with each TTL'd put, in the same write, and moves it on rewrite", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    await store.put("ns", "a", input("1"), { ttlMs: 100 });
+    await store.put("ns", "forever", input("1"));
+    expect(await indexKeys(store.backend)).toEqual([at(c.now() + 100, "ns", "a")]);
+    c.advance(10);
+    await store.put("ns", "a", input("2"), { ttlMs: 100 });
+    expect(await indexKeys(store.backend)).toEqual([at(c.now() + 100, "ns", "a")]);
+    await store.put("ns", "a", input("3"), { ttlMs: 0 });
+    expect(await indexKeys(store.backend)).toEqual([]);
+  });
+
+  it("removes the entry on delete, pop and batch delete", async () => {
+    const store = await newStore();
+    await store.put("", "d", input("1"), { ttlMs: 10_000 });
+    await store.put("", "p", input("1"), { ttlMs: 10_000 });
+    await store.put("", "b", input("1"), { ttlMs: 10_000 });
+    expect(await indexKeys(store.backend)).toHaveLength(3);
+    await store.delete("", "d");
+    await store.pop("", "p");
+    await store.write("", [{ type: "del", key: "b" }]);
+    expect(await indexKeys(store.backend)).toEqual([]);
+  });
+
+  it("sweeps only due keys, leaves rewritten keys alone, and emits expire events", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    const events: ChangeEvent[] = [];
+    const abort = new AbortController();
+    const watching = (async () => {
+      for await (const group of store.watch("", { signal: abort.signal })) events.push(...group.events);
+    })();
+    for (let i = 0; i < 1200; i++) await store.put("", `k/${i}`, input("x"), { ttlMs: 50 + (i % 2) * 1000 });
+    await store.put("", "rewritten", input("old"), { ttlMs: 50 });
+    await store.put("", "rewritten", input("new"), { ttlMs: 0 });
+    c.advance(100);
+    // Reads the index only: a backend whose record scan fails still sweeps.
+    const scan = store.backend.scan.bind(store.backend);
+    store.backend.scan = (range) => {
+      if (range.gte === "d") throw new Error("the sweep scanned the records");
+      return scan(range);
+    };
+    expect(await store.sweepExpired()).toBe(600);
+    expect(await store.get("", "rewritten")).toBeDefined();
+    expect(await collect(store.keys("", { prefix: "k" }))).toHaveLength(600);
+    expect(await indexKeys(store.backend)).toHaveLength(600);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    abort.abort();
+    await watching;
+    const expired = events.filter((e) => e.type === "expire");
+    expect(expired).toHaveLength(600);
+    expect(expired.every((e) => Number(e.key.slice(2)) % 2 === 0)).toBe(true);
+  });
+
+  it("removes index entries whose record is gone, and the full-scan sweep agrees", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    await store.put("", "a", input("1"), { ttlMs: 5 });
+    // An index entry without its record (as a bug or an older version might leave).
+    await store.backend.write([
+      { type: "put", key: at(c.now() + 1, "", "ghost"), record: { value: new Uint8Array(), meta: meta() } },
+    ]);
+    c.advance(10);
+    expect(await store.sweepExpired({ scan: true })).toBe(1);
+    expect(await store.sweepExpired()).toBe(0);
+    expect(await indexKeys(store.backend)).toEqual([]);
+  });
+
+  it("answers a conflicting pop while a sweep runs without losing either", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    await store.put("", "a", input("1"), { ttlMs: 5 });
+    c.advance(10);
+    const [swept, popped] = await Promise.all([store.sweepExpired(), store.pop("", "a")]);
+    expect(popped).toBeUndefined();
+    expect(swept).toBeLessThanOrEqual(1);
+    expect(await indexKeys(store.backend)).toEqual([]);
+  });
+});
+
+const meta = () => ({ codec: "", kind: "", model: "", contentType: "", createdAt: 0, updatedAt: 0 });
