@@ -139,10 +139,10 @@ export class Store {
     return writeEach(this.target(namespace), ops, (op) => this.checkOp(op));
   }
 
-  /** Reads and deletes a key atomically: of two concurrent pops, one gets the value. */
   /**
-   * `inspect` runs on the entry before the delete commits; when it throws,
-   * nothing is deleted (a pop whose answer cannot be decoded keeps the value).
+   * Reads and deletes a key atomically: of two concurrent pops, one gets the
+   * value. `inspect` runs on the entry before the delete commits; when it
+   * throws, nothing is deleted (a pop whose answer cannot be decoded keeps the value).
    */
   async pop(namespace: string, key: string, inspect?: (entry: Entry) => void): Promise<Entry | undefined> {
     const k = this.key(key);
