@@ -89,6 +89,8 @@ export interface BackendCapabilities {
 export interface Backend {
   readonly capabilities: BackendCapabilities;
   get(key: string): Promise<StoredRecord | undefined>;
+  /** Several gets in one call, in order: one trip to storage for a batch of keys. */
+  getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   /**
    * Applies every op atomically, or none when a condition fails (CONFLICT,
    * naming the key). Returns the revision given to this write; every put in

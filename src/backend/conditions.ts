@@ -4,10 +4,10 @@ import type { Condition, StoredRecord } from "./backend.js";
 /** Checks write conditions against current records; shared by the backends that check in-process. */
 export async function checkConditions(
   conditions: readonly Condition[],
-  read: (key: string) => Promise<StoredRecord | undefined>,
+  readMany: (keys: readonly string[]) => Promise<(StoredRecord | undefined)[]>,
 ): Promise<void> {
-  // Read in parallel (LevelDB serves gets from its thread pool), check in order.
-  const records = await Promise.all(conditions.map((condition) => read(condition.key)));
+  if (conditions.length === 0) return;
+  const records = await readMany(conditions.map((condition) => condition.key));
   for (const [i, condition] of conditions.entries()) {
     const current = records[i];
     if (condition.revision === null) {

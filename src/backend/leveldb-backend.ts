@@ -40,13 +40,19 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     const bytes = await guard(() => db.get(RECORD + key));
     return bytes === undefined ? undefined : decodeRecord(bytes);
   };
+  // One getMany is one trip into LevelDB's thread pool, however many keys it reads.
+  const readMany = async (keys: readonly string[]): Promise<(StoredRecord | undefined)[]> => {
+    const values = await guard(() => db.getMany(keys.map((key) => RECORD + key)));
+    return values.map((bytes) => (bytes === undefined ? undefined : decodeRecord(bytes)));
+  };
 
   return {
     capabilities: { orderedScan: true, persistent: true, shared: false },
     get: read,
+    getMany: readMany,
     write(ops: readonly WriteOp[], conditions = []) {
       return enqueue(async () => {
-        await checkConditions(conditions, read);
+        await checkConditions(conditions, readMany);
         const next = revision + 1;
         const batch = db.batch();
         for (const op of ops) {

@@ -19,10 +19,14 @@ export function createMemoryBackend(): Backend {
       assertOpen();
       return records.get(key);
     },
+    async getMany(keys) {
+      assertOpen();
+      return keys.map((key) => records.get(key));
+    },
     write(ops: readonly WriteOp[], conditions = []) {
       return enqueue(async () => {
         assertOpen();
-        await checkConditions(conditions, async (key) => records.get(key));
+        await checkConditions(conditions, async (keys) => keys.map((key) => records.get(key)));
         revision += 1;
         for (const op of ops) {
           if (op.type === "put")

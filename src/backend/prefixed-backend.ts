@@ -11,6 +11,7 @@ export function createPrefixedBackend(backend: Backend, prefix: string): Backend
   return {
     capabilities: backend.capabilities,
     get: (key) => backend.get(outer(key)),
+    getMany: (keys) => backend.getMany(keys.map(outer)),
     write: (ops, conditions = []) =>
       backend.write(
         ops.map((op): WriteOp => ({ ...op, key: outer(op.key) })),

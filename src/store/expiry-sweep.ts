@@ -30,7 +30,7 @@ export async function sweepByIndex(target: SweepTarget): Promise<number> {
     const stale: WriteOp[] = [];
     const expired: Array<{ namespace: string; key: string; record: StoredRecord }> = [];
     const entries = due.map(parseExpiryKey);
-    const records = await Promise.all(entries.map((e) => target.backend.get(recordKey(e.namespace, e.key))));
+    const records = await target.backend.getMany(entries.map((e) => recordKey(e.namespace, e.key)));
     for (const [i, raw] of due.entries()) {
       const { expiresAt, namespace, key } = entries[i]!;
       const record = records[i];

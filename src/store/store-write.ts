@@ -66,6 +66,7 @@ export interface WriteTarget {
   readonly defaultTtlMs: number;
   now(): number;
   get(key: string): Promise<StoredRecord | undefined>;
+  getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   write(ops: readonly RecordOp[], conditions: readonly Condition[]): Promise<number>;
 }
 
@@ -81,7 +82,7 @@ export interface WriteTarget {
 export async function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
   for (;;) {
     const now = target.now();
-    const records = await Promise.all(ops.map((op) => target.get(op.key)));
+    const records = await target.getMany(ops.map((op) => op.key));
     const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
     ops.forEach((op, i) => {
       if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);

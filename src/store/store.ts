@@ -331,6 +331,7 @@ export class Store {
       defaultTtlMs: this.options.defaultTtlMs,
       now: this.options.now,
       get: (key: string) => view.get(key),
+      getMany: (keys: readonly string[]) => view.getMany(keys),
       write: (ops: readonly RecordOp[], conditions: readonly Condition[]) =>
         this.writeRecords(namespace, ops, conditions),
     };

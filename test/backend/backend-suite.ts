@@ -40,6 +40,18 @@ export function backendSuite(factory: BackendFactory): void {
       await b.close();
     });
 
+    it("reads several keys in one getMany, in order, with undefined for missing ones", async () => {
+      const b = await factory.create();
+      await b.write([
+        { type: "put", key: "m1", record: record("one") },
+        { type: "put", key: "m3", record: record("three") },
+      ]);
+      const got = await b.getMany(["m3", "m2", "m1"]);
+      expect(got.map((r) => r && new TextDecoder().decode(r.value))).toEqual(["three", undefined, "one"]);
+      expect(await b.getMany([])).toEqual([]);
+      await b.close();
+    });
+
     it("stores bytes and metadata together and assigns increasing revisions", async () => {
       const b = await factory.create();
       const r1 = await b.write([{ type: "put", key: "a", record: record("one", { expiresAt: 99 }) }]);
