@@ -79,7 +79,8 @@ export function dataToJson(value: Data): JsonValue {
   }
 }
 
-function jsonKey(key: Data): string {
+/** A dict key as a JSON object key, as Python's json.dumps writes it (1 → "1", None → "null"). */
+export function jsonKey(key: Data): string {
   switch (key.type) {
     case "str":
       return key.value;

@@ -1,6 +1,6 @@
 import { AnykvError } from "../../errors.js";
 import type { Data } from "../data.js";
-import type { JsonValue } from "../json-data.js";
+import { type JsonValue, jsonKey } from "../json-data.js";
 
 /** How a data tree's non-JSON leaves are written for a model. */
 export interface ModelJsonOptions {
@@ -72,19 +72,6 @@ export function modelJson(value: Data, options: ModelJsonOptions = {}): JsonValu
     }
   };
   return walk(value);
-}
-
-function jsonKey(key: Data): string {
-  switch (key.type) {
-    case "str":
-      return key.value;
-    case "int":
-    case "float":
-    case "bool":
-      return String(key.value);
-    default:
-      throw new AnykvError("INVALID_VALUE", `a ${key.type} map key has no JSON form`);
-  }
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
