@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { isAnykvError } from "../errors.js";
+import { CLIENT_USAGE, runClientCommand } from "./client-commands.js";
 import { serve } from "./serve-command.js";
 
 const USAGE = `usage: anykv <command> [options]
 
 commands:
   serve     run the server (anykv serve --help)
+
+${CLIENT_USAGE}
 `;
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -13,6 +16,12 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command) {
     case "serve":
       return serve(rest);
+    case "get":
+    case "put":
+    case "delete":
+    case "info":
+    case "keys":
+      return runClientCommand(command, rest);
     default:
       process.stderr.write(USAGE);
       process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
