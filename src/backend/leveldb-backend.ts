@@ -54,24 +54,27 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       return enqueue(async () => {
         await checkConditions(conditions, readMany);
         const next = revision + 1;
-        const batch = db.batch();
-        for (const op of ops) {
-          if (op.type === "put") {
-            batch.put(
-              RECORD + op.key,
-              encodeRecord({ value: op.record.value, meta: { ...op.record.meta, revision: next } }),
-            );
-          } else {
-            batch.del(RECORD + op.key);
+        await guard(() => {
+          const batch = db.batch();
+          for (const op of ops) {
+            if (op.type === "put") {
+              batch.put(
+                RECORD + op.key,
+                encodeRecord({ value: op.record.value, meta: { ...op.record.meta, revision: next } }),
+              );
+            } else {
+              batch.del(RECORD + op.key);
+            }
           }
-        }
-        batch.put(COUNTER_KEY, new TextEncoder().encode(String(next)));
-        await guard(() => batch.write());
+          batch.put(COUNTER_KEY, new TextEncoder().encode(String(next)));
+          return batch.write();
+        });
         revision = next;
         return next;
       });
     },
     async *scan(range) {
+      if (db.status !== "open") throw closedError();
       const iterator = db.iterator({
         gte: RECORD + (range.gte ?? ""),
         lt: range.lt === undefined ? String.fromCharCode(RECORD.charCodeAt(0) + 1) : RECORD + range.lt,
@@ -84,6 +87,9 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
           if (range.signal?.aborted) return;
           yield [key.slice(RECORD.length), decodeRecord(bytes)] as const;
         }
+      } catch (cause) {
+        // A close while the scan runs ends it with UNAVAILABLE, as any later call.
+        throw db.status === "open" || range.signal?.aborted ? cause : closedError(cause);
       } finally {
         await iterator.close();
       }
@@ -99,11 +105,14 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     try {
       return await op();
     } catch (cause) {
-      if (db.status !== "open")
-        throw new AnykvError("UNAVAILABLE", "the LevelDB backend is closed", { cause });
+      if (db.status !== "open") throw closedError(cause);
       throw cause;
     }
   }
+}
+
+function closedError(cause?: unknown): AnykvError {
+  return new AnykvError("UNAVAILABLE", "the LevelDB backend is closed", { cause });
 }
 
 function openError(location: string, cause: unknown): AnykvError {

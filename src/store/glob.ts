@@ -1,31 +1,84 @@
 import { AnykvError } from "../errors.js";
 
+/** One piece of a compiled glob. */
+type Token =
+  | { readonly type: "char"; readonly char: string }
+  /** `?`: one character, not `/`. */
+  | { readonly type: "one" }
+  /** `*`: any run of characters within a segment. */
+  | { readonly type: "star" }
+  /** `**`: any run of characters, `/` included. */
+  | { readonly type: "globstar" }
+  /** `**​/`: nothing, or any run of characters that ends with `/`. */
+  | { readonly type: "dirs" };
+
 /**
  * Compiles a key glob: `*` matches within one path segment, `**` across
  * segments, `?` one character; `**​/` also matches nothing, so `**​/*.json`
  * matches `a.json` as well as `x/y/a.json`. Everything else is literal.
+ * Characters are code points, and any of them (line separators too) may be
+ * matched by a wildcard.
+ *
+ * The matcher runs the glob as a set of states over the key, in time
+ * proportional to key length × glob length: no backtracking, so no glob can
+ * stall the server (a regular expression of many `.*` would, on a long key).
  */
 export function compileGlob(glob: string): (key: string) => boolean {
   if (glob.length > 1024) throw new AnykvError("INVALID_ARGUMENT", "the glob is longer than 1024 characters");
-  let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i]!;
-    if (char === "*" && glob[i + 1] === "*") {
-      if (glob[i + 2] === "/") {
-        source += "(?:.*/)?";
-        i += 2;
-      } else {
-        source += ".*";
-        i += 1;
+  const tokens = tokenize(glob);
+  const end = tokens.length;
+  // State i: before token i (end: matched). State end + 1 + i: inside the `**​/` at token i.
+  const close = (states: Set<number>): Set<number> => {
+    for (let i = 0; i < end; i++) {
+      const type = tokens[i]!.type;
+      if (states.has(i) && (type === "star" || type === "globstar" || type === "dirs")) states.add(i + 1);
+    }
+    return states;
+  };
+  return (key) => {
+    let states = close(new Set([0]));
+    for (const char of key) {
+      const next = new Set<number>();
+      for (const state of states) {
+        if (state === end) continue;
+        const i = state > end ? state - end - 1 : state;
+        const token = tokens[i]!;
+        if (token.type === "char") {
+          if (char === token.char) next.add(i + 1);
+        } else if (token.type === "one") {
+          if (char !== "/") next.add(i + 1);
+        } else if (token.type === "star") {
+          if (char !== "/") next.add(i);
+        } else if (token.type === "globstar") {
+          next.add(i);
+        } else {
+          next.add(end + 1 + i);
+          if (char === "/") next.add(i + 1);
+        }
       }
+      if (next.size === 0) return false;
+      states = close(next);
+    }
+    return states.has(end);
+  };
+}
+
+function tokenize(glob: string): Token[] {
+  const chars = [...glob];
+  const tokens: Token[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    if (char === "*" && chars[i + 1] === "*") {
+      const dirs = chars[i + 2] === "/";
+      tokens.push({ type: dirs ? "dirs" : "globstar" });
+      i += dirs ? 2 : 1;
     } else if (char === "*") {
-      source += "[^/]*";
+      tokens.push({ type: "star" });
     } else if (char === "?") {
-      source += "[^/]";
+      tokens.push({ type: "one" });
     } else {
-      source += char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      tokens.push({ type: "char", char });
     }
   }
-  const pattern = new RegExp(`^${source}$`, "u");
-  return (key) => pattern.test(key);
+  return tokens;
 }

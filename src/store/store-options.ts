@@ -1,3 +1,5 @@
+import { MAX_TTL_MS } from "./store-write.js";
+
 /** Settings of a Store. Every field has a default; see resolveStoreOptions. */
 export interface StoreOptions {
   /**
@@ -63,7 +65,8 @@ export const defaultStoreOptions: StoreOptions = Object.freeze({
 
 export function resolveStoreOptions(options: Partial<StoreOptions> = {}): StoreOptions {
   const resolved = { ...defaultStoreOptions, ...options };
-  if (!(resolved.defaultTtlMs >= 0)) throw new RangeError("defaultTtlMs must be 0 or more");
+  if (!(resolved.defaultTtlMs >= 0 && resolved.defaultTtlMs <= MAX_TTL_MS))
+    throw new RangeError("defaultTtlMs must be 0 or more, and at most 10000 years");
   if (!(resolved.maxKeyBytes >= 1)) throw new RangeError("maxKeyBytes must be at least 1");
   if (!(resolved.sweepIntervalMs >= 0)) throw new RangeError("sweepIntervalMs must be 0 or more");
   if (!(Number.isInteger(resolved.chunkBytes) && resolved.chunkBytes >= 1))

@@ -136,9 +136,17 @@ export function checkUniqueKeys(ops: readonly StoreOp[]): void {
   }
 }
 
+/**
+ * The longest TTL: protobuf's longest Duration (10000 years). Longer ones would not fit the
+ * expiry index's 15-digit times (a time printed as "1e+33" sorts first and is swept at once).
+ */
+export const MAX_TTL_MS = 315_576_000_000_000;
+
 export function checkTtl(ttlMs: number | undefined): void {
   if (ttlMs !== undefined && !(ttlMs >= 0))
     throw new AnykvError("INVALID_ARGUMENT", "ttl must not be negative");
+  if (ttlMs !== undefined && ttlMs > MAX_TTL_MS)
+    throw new AnykvError("INVALID_ARGUMENT", "ttl must be at most 10000 years (315576000000 s)");
 }
 
 export function isLive(record: StoredRecord, now: number): boolean {
@@ -171,7 +179,8 @@ function newRecord(
       contentType: input.contentType,
       createdAt: previous ? previous.meta.createdAt : now,
       updatedAt: now,
-      expiresAt: ttlMs > 0 ? now + ttlMs : undefined,
+      // Whole milliseconds: the expiry index's times are integers.
+      expiresAt: ttlMs > 0 ? Math.ceil(now + ttlMs) : undefined,
       ...(input.chunks ? { chunks: input.chunks } : {}),
     },
   };

@@ -185,6 +185,31 @@ export function backendSuite(factory: BackendFactory): void {
       await expect(b.get("x")).rejects.toSatisfy((e) => isAnykvError(e, "UNAVAILABLE"));
     });
 
+    it("fails writes, getMany and scans with UNAVAILABLE after close too", async () => {
+      const b = await factory.create();
+      await b.close();
+      const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
+      await expect(b.write([{ type: "put", key: "x", record: record("v") }])).rejects.toSatisfy(unavailable);
+      await expect(b.write([{ type: "del", key: "x" }], [{ key: "x", revision: null }])).rejects.toSatisfy(
+        unavailable,
+      );
+      await expect(b.getMany(["x"])).rejects.toSatisfy(unavailable);
+      await expect(collect(b.scan({}))).rejects.toSatisfy(unavailable);
+    });
+
+    it("ends a scan in progress with UNAVAILABLE when the backend closes", async () => {
+      const b = await factory.create();
+      for (let i = 0; i < 3; i++) await b.write([{ type: "put", key: `k${i}`, record: record("v") }]);
+      const scan = b.scan({})[Symbol.asyncIterator]();
+      await scan.next();
+      await b.close();
+      const rest = (async () => {
+        for (let r = await scan.next(); !r.done; r = await scan.next());
+      })();
+      // A backend that reads from a snapshot may finish the scan; one that cannot must say UNAVAILABLE.
+      await rest.catch((e: unknown) => expect(isAnykvError(e, "UNAVAILABLE")).toBe(true));
+    });
+
     if (factory.reopen) {
       const reopen = factory.reopen;
       it("keeps data and the revision counter across a reopen", async () => {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend } from "../../src/backend/backend.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
+import { isAnykvError } from "../../src/errors.js";
 import type { ChangeEvent } from "../../src/store/store.js";
 import { Store } from "../../src/store/store.js";
 import type { StoreOptions } from "../../src/store/store-options.js";
@@ -102,6 +103,20 @@ describe.each([
     expect(popped).toBeUndefined();
     expect(swept).toBeLessThanOrEqual(1);
     expect(await indexKeys(store.backend)).toEqual([]);
+  });
+
+  it("refuses a TTL past the index's 15-digit times instead of sweeping the key at once", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    // 1e33 prints as "1e+33": its index entry would sort before every real time, due at once.
+    const refused = store.put("", "forever", input("1"), { ttlMs: 1e33 });
+    await expect(refused).rejects.toSatisfy((e) => isAnykvError(e, "INVALID_ARGUMENT"));
+    await expect(store.put("", "inf", input("1"), { ttlMs: Number.POSITIVE_INFINITY })).rejects.toThrow();
+    // The longest wire Duration (10000 years) is fine, and not due.
+    const max = 315_576_000_000 * 1000;
+    await store.put("", "long", input("1"), { ttlMs: max });
+    expect(await store.sweepExpired()).toBe(0);
+    expect(await store.exists("", "long")).toBe(true);
   });
 });
 

@@ -59,5 +59,20 @@ describe("globs", () => {
     ["a?c", "abc", true],
     ["a?c", "a/c", false],
     ["file(1).txt", "file(1).txt", true],
+    ["x/**/", "x/", true],
+    ["x/**/", "x/y", false],
+    ["**", "a/line\u2028sep/\u2029", true],
+    ["**/*.txt", "a\u2028b/c.txt", true],
+    ["?", "\u{1F600}", true],
+    ["*", "", true],
   ])("%s matches %s: %s", (glob, key, expected) => expect(compileGlob(glob)(key)).toBe(expected));
+
+  it("matches in linear time: a glob of many ** cannot stall the server (no backtracking)", () => {
+    const key = "a".repeat(1000);
+    const started = performance.now();
+    expect(compileGlob(`${"**a".repeat(30)}**b`)(key)).toBe(false);
+    expect(compileGlob(`${"*a".repeat(30)}*b`)(key)).toBe(false);
+    expect(compileGlob(`${"**/".repeat(30)}*b`)(`${"a/".repeat(400)}c`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
 });

@@ -249,10 +249,13 @@ function typeName(value: TypedValue): string {
   return url.slice(url.lastIndexOf("/") + 1);
 }
 
-/** A wire Duration as milliseconds; undefined when unset. Negative TTLs are refused. */
+/**
+ * A wire Duration as milliseconds, rounded up (a TTL under 1 ms is 1 ms, not 0, which means
+ * "never expire"); undefined when unset. Negative TTLs are refused.
+ */
 export function ttlMs(ttl: Duration | undefined): number | undefined {
   if (!ttl) return undefined;
-  const ms = Number(ttl.seconds) * 1000 + Math.trunc(ttl.nanos / 1_000_000);
+  const ms = Number(ttl.seconds) * 1000 + Math.ceil(ttl.nanos / 1_000_000);
   if (ms < 0 || ttl.nanos < 0) throw new AnykvError("INVALID_ARGUMENT", "ttl must not be negative");
   return ms;
 }
