@@ -37,7 +37,9 @@ export function planListing(options: ListOptions, maxKeyBytes: number): ListPlan
   const matches = (key: string) =>
     isUnderPrefix(key, prefix) &&
     !(exclude !== "" && isUnderPrefix(key, exclude)) &&
-    (!glob || glob(prefix === "" ? key : key.slice(prefix.length + 1)));
+    // A glob matches the path below the prefix, so the key equal to the prefix (an empty
+    // path) is never one of its matches, as in a file system glob under a directory.
+    (!glob || (key !== prefix && glob(prefix === "" ? key : key.slice(prefix.length + 1))));
   // `prefix` itself sorts before everything below it ("foo" < "foo/…"), so it is its own range.
   const ranges: ScanRange[] =
     prefix === ""

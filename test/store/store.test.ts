@@ -95,6 +95,13 @@ describe("store", () => {
       "foo/skip/x.json",
     ]);
     expect(await collect(store.keys("", { prefix: "foo", glob: "*.json" }))).toEqual(["foo/a.json"]);
+    // The glob matches below the prefix: "foo" itself is not one of "foo"'s children.
+    expect(await collect(store.keys("", { prefix: "foo", glob: "*" }))).toEqual(["foo/a.json"]);
+    expect(await collect(store.keys("", { prefix: "foo", glob: "**" }))).toEqual([
+      "foo/a.json",
+      "foo/bar/baz.json",
+      "foo/skip/x.json",
+    ]);
     expect(await collect(store.keys("", { limit: 2 }))).toEqual(["foo", "foo-x"]);
   });
 
