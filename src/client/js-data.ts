@@ -54,7 +54,8 @@ function objectToData(value: object, seen: Set<object>): Data {
   if (value instanceof Uint8Array)
     return isBytearray(value) ? { type: "bytearray", value } : data.bytes(value);
   if (Array.isArray(value))
-    return isTuple(value) ? data.tuple(value.map(child)) : data.list(value.map(child));
+    // Array.from reads holes as undefined, which is refused like any undefined.
+    return isTuple(value) ? data.tuple(Array.from(value, child)) : data.list(Array.from(value, child));
   if (value instanceof Map) return data.dict([...value].map(([k, v]) => [child(k), child(v)] as const));
   if (value instanceof Set)
     return isFrozenset(value) ? data.frozenset([...value].map(child)) : data.set([...value].map(child));
@@ -67,7 +68,7 @@ function objectToData(value: object, seen: Set<object>): Data {
   if (value instanceof PyTimedelta) {
     return { type: "timedelta", days: value.days, seconds: value.seconds, microseconds: value.microseconds };
   }
-  if (ArrayBuffer.isView(value))
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
     throw new TypeError(`anykv stores Uint8Array, not ${value.constructor.name}`);
   return data.dict(Object.entries(value).map(([k, v]) => [data.str(k), child(v)] as const));
 }
@@ -134,12 +135,11 @@ export function dataToJs(value: Data, options: DataToJsOptions): unknown {
       }
       return new Map(value.entries.map(([k, v]) => [child(k), child(v)]));
     case "datetime": {
-      const ms =
-        Date.UTC(value.year, value.month - 1, value.day, value.hour, value.minute, value.second) +
-        Math.trunc(value.microsecond / 1000) -
-        (value.utcOffsetSeconds ?? 0) * 1000;
-      const date = new Date(ms);
-      if (value.year < 100) date.setUTCFullYear(value.year);
+      // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+      const wall = new Date(0);
+      wall.setUTCFullYear(value.year, value.month - 1, value.day);
+      wall.setUTCHours(value.hour, value.minute, value.second, Math.trunc(value.microsecond / 1000));
+      const date = new Date(wall.getTime() - (value.utcOffsetSeconds ?? 0) * 1000);
       return value.utcOffsetSeconds === undefined ? naiveDate(date) : date;
     }
     case "date":

@@ -63,7 +63,8 @@ export function isPlainJson(value: unknown, depth = 0): value is JsonValue {
   if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
   if (Array.isArray(value)) {
     if (isTuple(value) || Object.getPrototypeOf(value) !== Array.prototype) return false;
-    return value.every((v) => isPlainJson(v, depth + 1));
+    // Array.from reads holes as undefined, which JSON cannot hold.
+    return Array.from(value).every((v) => isPlainJson(v, depth + 1));
   }
   if (typeof value !== "object") return false;
   const proto = Object.getPrototypeOf(value);

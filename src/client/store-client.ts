@@ -167,8 +167,13 @@ export function createStore(options: StoreClientOptions): AnykvStore {
   const ttl = (call?: CallOptions) => {
     const seconds = call?.ttl ?? options.defaultTtl;
     if (seconds === undefined) return undefined;
-    const whole = Math.trunc(seconds);
-    return { seconds: BigInt(whole), nanos: Math.round((seconds - whole) * 1e9) };
+    if (!Number.isFinite(seconds))
+      throw new RangeError(`ttl must be a finite number of seconds, not ${seconds}`);
+    let whole = Math.trunc(seconds);
+    let nanos = Math.round((seconds - whole) * 1e9);
+    // A fraction that rounds to a whole second carries: a Duration's nanos stay below 10^9.
+    if (Math.abs(nanos) >= 1e9) [whole, nanos] = [whole + Math.sign(nanos), 0];
+    return { seconds: BigInt(whole), nanos };
   };
   const reviveCode = (call?: CallOptions) => (language: string, source: string) => {
     if (!(pick(call, "trustCode") ?? true)) {

@@ -105,8 +105,9 @@ export function createWatchMethods(deps: {
           }
         } catch (err) {
           if (options.signal?.aborted) return;
-          const code = ConnectError.from(err).code;
-          if (!TRANSIENT.has(code)) throw err;
+          // Only the stream's own failures are retried: an error of the client's (a value it
+          // cannot decode) would fail again on every resume.
+          if (!(err instanceof ConnectError) || !TRANSIENT.has(err.code)) throw err;
         }
         if (options.signal?.aborted) return;
         await new Promise((resolve) => setTimeout(resolve, delay));

@@ -2,6 +2,7 @@ import { AnykvError, isAnykvError } from "../errors.js";
 import type { CodecName } from "./codec.js";
 import { getCodec, isCodecName } from "./codec-registry.js";
 import { type Data, data } from "./data.js";
+import { hasJsonForm } from "./json-data.js";
 import { isPickle } from "./pickle-codec.js";
 import { isValueKind, type ModeName, type TypedValue, type ValueKind } from "./typed-value.js";
 
@@ -99,7 +100,7 @@ function present(decoded: Data, stored: ValueKind): TypedValue {
   const kind = stored === "message" ? "json" : stored;
   const fits =
     kind === "data" ||
-    kind === "json" ||
+    (kind === "json" && hasJsonForm(decoded)) ||
     (kind === "raw" && (decoded.type === "bytes" || decoded.type === "bytearray")) ||
     (kind === "text" && decoded.type === "str") ||
     (kind === "code" && decoded.type === "code");

@@ -31,6 +31,34 @@ export function isJsonExact(value: Data): boolean {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/**
+ * Whether dataToJson gives a value google.protobuf.Value can carry: no bytes,
+ * dates or code, and only finite numbers (JSON text such as 1e400 parses to
+ * Infinity, which a json value cannot hold and a data tree can).
+ */
+export function hasJsonForm(value: Data): boolean {
+  switch (value.type) {
+    case "none":
+    case "bool":
+    case "str":
+    case "int":
+      return true;
+    case "float":
+      return Number.isFinite(value.value);
+    case "list":
+    case "tuple":
+    case "set":
+    case "frozenset":
+      return value.items.every(hasJsonForm);
+    case "dict":
+      return value.entries.every(
+        ([k, v]) => ["str", "int", "bool", "none"].includes(k.type) && hasJsonForm(v),
+      );
+    default:
+      return false;
+  }
+}
+
 /** JSON → Data: integral numbers become ints, the rest floats (as Python's json does). */
 export function jsonToData(value: JsonValue): Data {
   if (value === null) return data.none;
@@ -69,11 +97,9 @@ export function dataToJson(value: Data): JsonValue {
     case "set":
     case "frozenset":
       return value.items.map(dataToJson);
-    case "dict": {
-      const out: { [key: string]: JsonValue } = {};
-      for (const [k, v] of value.entries) out[jsonKey(k)] = dataToJson(v);
-      return out;
-    }
+    case "dict":
+      // fromEntries defines own properties: a "__proto__" key stays a key.
+      return Object.fromEntries(value.entries.map(([k, v]) => [jsonKey(k), dataToJson(v)]));
     default:
       throw new AnykvError("INVALID_VALUE", `a ${value.type} value has no JSON form`);
   }

@@ -3,6 +3,7 @@ import { type Data, data } from "../../src/codec/data.js";
 import { deserialize } from "../../src/codec/deserialize.js";
 import { serialize } from "../../src/codec/serialize.js";
 import type { ModeName, TypedValue, ValueKind } from "../../src/codec/typed-value.js";
+import { valueToWire } from "../../src/codec/wire-value.js";
 import { isAnykvError } from "../../src/errors.js";
 
 const v = (kind: ValueKind, d: Data): TypedValue => ({ kind, data: d });
@@ -97,6 +98,24 @@ describe("auto mode guesses for bytes without metadata (anystore's order)", () =
   it("then bytes", () => {
     const bytes = new Uint8Array([0xff, 0x00, 0xfe]);
     expect(deserialize(bytes, none, "auto", "k")).toEqual(v("raw", data.bytes(bytes)));
+  });
+});
+
+describe("JSON that google.protobuf.Value cannot carry", () => {
+  // 1e400 is valid JSON that no double holds: JSON.parse (and Python's json) read it as Infinity.
+  const huge = text.encode('{"a": [1e400, -1e400]}');
+  const expected = v(
+    "data",
+    data.dict([[data.str("a"), data.list([data.float(Infinity), data.float(-Infinity)])]]),
+  );
+  it("reads as a data tree in auto mode, which the wire can carry", () => {
+    const got = deserialize(huge, { codec: "", kind: "" }, "auto", "k");
+    expect(got).toEqual(expected);
+    expect(() => valueToWire(got)).not.toThrow();
+  });
+  it("reads as a data tree in json mode and when stored as text", () => {
+    expect(deserialize(huge, { codec: "text", kind: "text" }, "json", "k")).toEqual(expected);
+    expect(deserialize(huge, { codec: "json", kind: "json" }, "auto", "k")).toEqual(expected);
   });
 });
 

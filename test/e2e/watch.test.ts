@@ -92,6 +92,29 @@ describe("Watch", () => {
 });
 
 describe("Node client watch", () => {
+  it("throws a value it cannot decode (code with trustCode off) instead of reconnecting forever", async () => {
+    const wary = createStore({ baseUrl: server.url, namespace: ns, trustCode: false });
+    const base = uniqueKey("code");
+    const info = await store.put(`${base}/f`, (x: number) => x + 1);
+    const abort = new AbortController();
+    const first = take(
+      wary.watch({
+        prefix: base,
+        startRevision: info!.revision,
+        includeValues: true,
+        retryDelayMs: 10,
+        signal: abort.signal,
+      }),
+      1,
+    );
+    const timer = setTimeout(() => abort.abort(), 3000);
+    try {
+      await expect(first).rejects.toThrow(/does not trust code/);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
   it("reconnects after a server restart and resumes from the last revision it saw", async () => {
     const data = join(tempDir(), "data");
     let first: RunningServer | undefined = await startServer({ port: 0, data });

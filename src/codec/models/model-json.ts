@@ -45,11 +45,9 @@ export function modelJson(value: Data, options: ModelJsonOptions = {}): JsonValu
       case "set":
       case "frozenset":
         return v.items.map(walk);
-      case "dict": {
-        const out: { [key: string]: JsonValue } = {};
-        for (const [k, item] of v.entries) out[jsonKey(k)] = walk(item);
-        return out;
-      }
+      case "dict":
+        // fromEntries defines own properties: a "__proto__" key stays a key.
+        return Object.fromEntries(v.entries.map(([k, item]) => [jsonKey(k), walk(item)]));
       case "datetime": {
         const date = `${pad(v.year, 4)}-${pad(v.month)}-${pad(v.day)}`;
         return `${date}T${clock(v.hour, v.minute, v.second, v.microsecond)}${offset(v.utcOffsetSeconds)}`;
