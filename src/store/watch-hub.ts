@@ -27,6 +27,11 @@ export interface WatchRetention {
   readonly bytes: number;
 }
 
+// What an event costs on the heap besides its value and key (the event, its entry and
+// metadata objects), measured at about 800 bytes with small values; counted so that the
+// byte bound holds for many small events too.
+const EVENT_OVERHEAD_BYTES = 800;
+
 interface Group extends RevisionEvents {
   readonly at: number;
   readonly bytes: number;
@@ -40,7 +45,8 @@ interface Group extends RevisionEvents {
  * gets COMPACTED with the oldest revision still available.
  */
 export class WatchHub {
-  private groups: Group[] = [];
+  /** Groups in revision order; those before `head` are evicted (undefined, so their events can be collected). */
+  private groups: (Group | undefined)[] = [];
   private head = 0;
   private count = 0;
   private bytes = 0;
@@ -69,7 +75,7 @@ export class WatchHub {
   publish(revision: number, events: readonly ChangeEvent[]): void {
     this.latest = Math.max(this.latest, revision);
     if (events.length > 0) {
-      const bytes = events.reduce((n, e) => n + e.entry.value.length + e.key.length, 0);
+      const bytes = events.reduce((n, e) => n + EVENT_OVERHEAD_BYTES + e.entry.value.length + 2 * e.key.length, 0);
       this.groups.push({ revision, events, at: this.now(), bytes });
       this.count += events.length;
       this.bytes += bytes;
@@ -143,6 +149,8 @@ export class WatchHub {
     for (;;) {
       const first = this.groups[this.head];
       if (!first || !(this.count > events || this.bytes > bytes || first.at < oldestKept)) break;
+      // Release the group now: one group can hold a whole batch's events and values.
+      this.groups[this.head] = undefined;
       this.head++;
       this.count -= first.events.length;
       this.bytes -= first.bytes;
