@@ -146,6 +146,9 @@ const MODES: Record<ModeName, Mode> = {
   pickle: Mode.PICKLE,
 };
 
+/** How many keys `keys()` asks the server to put in one ListKeys message. */
+const KEYS_PER_MESSAGE = 256;
+
 /** A typed anykv client: JavaScript values in, the same JavaScript values out. */
 export function createStore(options: StoreClientOptions): AnykvStore {
   const transport =
@@ -246,8 +249,13 @@ export function createStore(options: StoreClientOptions): AnykvStore {
       return res.checksum;
     },
     async *keys(list = {}) {
-      const stream = rpc.listKeys({ namespace, ...listRequest(list) }, rpcOptions(list));
-      for await (const res of stream) yield res.key;
+      // Keys arrive in batches (one message per key costs more than the key); a server that
+      // does not batch answers in `key`.
+      const request = { namespace, ...listRequest(list), batchSize: KEYS_PER_MESSAGE };
+      for await (const res of rpc.listKeys(request, rpcOptions(list))) {
+        if (res.keys.length > 0) yield* res.keys;
+        else yield res.key;
+      }
     },
     ...createBulkMethods({
       rpc,

@@ -34,6 +34,24 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     ]);
   });
 
+  it("batches keys per ListKeys message on request, and one per message otherwise", async () => {
+    const base = uniqueKey("batched");
+    const keys = Array.from({ length: 7 }, (_, i) => `${base}/${String(i).padStart(2, "0")}`);
+    await store.putMany(keys.map((key) => ({ key, value: "v" })));
+    const batched = await collect(
+      store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, batchSize: 3 }),
+    );
+    expect(batched.map((m) => m.keys)).toEqual([keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)]);
+    expect(batched.every((m) => m.key === "")).toBe(true);
+    const single = await collect(store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, limit: 2 }));
+    expect(single.map((m) => [m.key, m.keys.length])).toEqual([
+      [keys[0], 0],
+      [keys[1], 0],
+    ]);
+    // The typed client batches underneath and still yields keys one by one, limit included.
+    expect(await collect(store.keys({ prefix: base, limit: 5 }))).toEqual(keys.slice(0, 5));
+  });
+
   it("lists values with their metadata, reporting undecodable ones per item", async () => {
     const base = uniqueKey("values");
     await store.put(`${base}/1`, { n: 1 });

@@ -35,7 +35,21 @@ export function createListHandlers(ctx: HandlerContext): ListHandlers {
     // backend iterator (connect-node waits for the socket to drain before asking
     // for the next message), so memory stays flat however many keys there are.
     async *listKeys(req, call: ConnectContext) {
-      for await (const key of ctx.store.keys(req.namespace, listOptions(req, call))) yield { key };
+      const keys = ctx.store.keys(req.namespace, listOptions(req, call));
+      if (req.batchSize === 0) {
+        for await (const key of keys) yield { key };
+        return;
+      }
+      const size = Math.min(req.batchSize, ctx.maxBatchSize);
+      let batch: string[] = [];
+      for await (const key of keys) {
+        batch.push(key);
+        if (batch.length >= size) {
+          yield { keys: batch };
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield { keys: batch };
     },
 
     // anystore's iterate_values: each value is decoded on its own, and one that
