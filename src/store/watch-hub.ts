@@ -75,7 +75,10 @@ export class WatchHub {
   publish(revision: number, events: readonly ChangeEvent[]): void {
     this.latest = Math.max(this.latest, revision);
     if (events.length > 0) {
-      const bytes = events.reduce((n, e) => n + EVENT_OVERHEAD_BYTES + e.entry.value.length + 2 * e.key.length, 0);
+      const bytes = events.reduce(
+        (n, e) => n + EVENT_OVERHEAD_BYTES + e.entry.value.length + 2 * e.key.length,
+        0,
+      );
       this.groups.push({ revision, events, at: this.now(), bytes });
       this.count += events.length;
       this.bytes += bytes;
