@@ -1,5 +1,6 @@
 import type { Data } from "../codec/data.js";
 import { data } from "../codec/data.js";
+import { utcDateTime } from "../codec/utc-datetime.js";
 import { functionSource } from "./function-source.js";
 import {
   bytearray,
@@ -76,17 +77,8 @@ function objectToData(value: object, seen: Set<object>): Data {
 function dateToData(value: Date): Data {
   const ms = value.getTime();
   if (Number.isNaN(ms)) throw new TypeError("anykv cannot store an invalid Date");
-  return {
-    type: "datetime",
-    year: value.getUTCFullYear(),
-    month: value.getUTCMonth() + 1,
-    day: value.getUTCDate(),
-    hour: value.getUTCHours(),
-    minute: value.getUTCMinutes(),
-    second: value.getUTCSeconds(),
-    microsecond: value.getUTCMilliseconds() * 1000,
-    utcOffsetSeconds: isNaiveDate(value) ? undefined : 0,
-  };
+  // A Date is an instant: its UTC fields, aware (offset 0) unless it was read from a naive datetime.
+  return { ...utcDateTime(ms), utcOffsetSeconds: isNaiveDate(value) ? undefined : 0 };
 }
 
 /** Options for turning data trees into JavaScript values. */
