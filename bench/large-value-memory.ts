@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { createStore } from "../src/client/index.js";
-import { type BenchServer, mib, sleep, startBenchServer } from "./support/bench-child.js";
+import { type BenchServer, mib, sampleMemory, sleep, startBenchServer } from "./support/bench-child.js";
 import type { MemoryReply } from "./support/bench-protocol.js";
 
 const SIZE_MIB = Number(process.argv[2] ?? 1024);
@@ -65,19 +65,9 @@ async function sampled(
   name: string,
   run: () => Promise<number>,
 ): Promise<string> {
-  const samples: MemoryReply[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      samples.push(await server.memory());
-      await sleep(250);
-    }
-  })();
   const start = performance.now();
-  const bytes = await run();
+  const { result: bytes, samples } = await sampleMemory(server, run);
   const seconds = (performance.now() - start) / 1000;
-  sampling = false;
-  await sampler;
   const peakHeap = Math.max(...samples.map((s) => s.heapUsed));
   const peakRss = Math.max(...samples.map((s) => s.rss));
   const peakBuffers = Math.max(...samples.map((s) => s.arrayBuffers));

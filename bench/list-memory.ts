@@ -9,7 +9,7 @@
  *   npx tsc -p tsconfig.bench.json && node dist/bench/list-memory.js [keys]
  */
 import { createStore } from "../src/client/index.js";
-import { type BenchServer, mib, sleep, startBenchServer } from "./support/bench-child.js";
+import { type BenchServer, mib, sampleMemory, sleep, startBenchServer } from "./support/bench-child.js";
 import type { MemoryReply } from "./support/bench-protocol.js";
 
 const KEYS = Number(process.argv[2] ?? 1_000_000);
@@ -41,31 +41,23 @@ async function measure(
   baseline: MemoryReply,
   items: AsyncIterable<unknown>,
 ) {
-  const samples: MemoryReply[] = [];
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      samples.push(await server.memory());
-      await sleep(250);
-    }
-  })();
   let count = 0;
   const start = performance.now();
   let fastStart = 0;
-  for await (const _ of items) {
-    count++;
-    const elapsed = performance.now() - start;
-    if (elapsed < SLOW_MS) {
-      // A slow consumer: stay at SLOW_RATE keys per second.
-      const due = (count / SLOW_RATE) * 1000 - elapsed;
-      if (due > 1) await sleep(due);
-    } else if (fastStart === 0) {
-      fastStart = count;
+  const { samples } = await sampleMemory(server, async () => {
+    for await (const _ of items) {
+      count++;
+      const elapsed = performance.now() - start;
+      if (elapsed < SLOW_MS) {
+        // A slow consumer: stay at SLOW_RATE keys per second.
+        const due = (count / SLOW_RATE) * 1000 - elapsed;
+        if (due > 1) await sleep(due);
+      } else if (fastStart === 0) {
+        fastStart = count;
+      }
     }
-  }
+  });
   const seconds = (performance.now() - start) / 1000;
-  sampling = false;
-  await sampler;
   const peakHeap = Math.max(...samples.map((s) => s.heapUsed));
   const peakRss = Math.max(...samples.map((s) => s.rss));
   const slow = samples.slice(0, Math.floor(SLOW_MS / 250));

@@ -71,3 +71,27 @@ function next<T extends BenchReply["type"]>(
 
 export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Samples the server's memory every 250 ms while `run` runs; the samples are in order, so a
+ * caller can also look at a phase (the first N samples).
+ */
+export async function sampleMemory<T>(
+  server: BenchServer,
+  run: () => Promise<T>,
+): Promise<{ result: T; samples: MemoryReply[] }> {
+  const samples: MemoryReply[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      samples.push(await server.memory());
+      await sleep(250);
+    }
+  })();
+  try {
+    return { result: await run(), samples };
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+}
