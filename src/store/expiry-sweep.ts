@@ -44,9 +44,8 @@ export async function sweepByIndex(target: SweepTarget): Promise<number> {
 }
 
 /**
- * The sweep without the index: scans every record. The first sweep after a
- * start runs it, for records written before the index existed; the TTL
- * benchmark compares it with sweepByIndex.
+ * The sweep without the index: scans every record. The TTL benchmark compares
+ * it with sweepByIndex; `Store.sweepExpired({ scan: true })` runs it on request.
  */
 export async function sweepByScan(target: SweepTarget): Promise<number> {
   const now = target.now();

@@ -87,8 +87,8 @@ export class Store {
       this.options.now,
       backend.write([]),
     );
-    // The first sweep scans every record and removes the chunks of uploads a previous server
-    // left unfinished; later ones read only the expiry index.
+    // The first sweep also removes the chunks of uploads a previous server left unfinished;
+    // every sweep reads only the due part of the expiry index.
     if (this.options.sweepIntervalMs > 0)
       this.sweeper = startSweeper(this.options.sweepIntervalMs, [
         () => this.recover(),
@@ -279,12 +279,16 @@ export class Store {
     return options.scan ? sweepByScan(target) : sweepByIndex(target);
   }
 
-  /** After a start: a full sweep, and the chunks of uploads that an earlier server never committed. */
+  /**
+   * After a start: the chunks of uploads that an earlier server never committed, then a sweep.
+   * The sweep reads the index, not every record: every record has been written together with
+   * its index entry (one atomic write), so a scan at each start would only cost time.
+   */
   async recover(): Promise<void> {
     // On a shared backend other servers' uploads may be in flight: only day-old ones are orphans.
     const shared = this.backend.capabilities.shared;
     await cleanupUploads(this.backend, shared ? this.options.now() - 86_400_000 : this.startedAt);
-    await this.sweepExpired({ scan: true });
+    await this.sweepExpired();
   }
 
   async close(): Promise<void> {
