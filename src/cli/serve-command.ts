@@ -16,6 +16,9 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --max-message-bytes N  largest request                env ANYKV_MAX_MESSAGE_BYTES default 4194304
   --cors-origin ORIGIN   let browsers at ORIGIN call    env ANYKV_CORS_ORIGINS (comma-separated)
                          (repeatable; * for any)        default none (CORS off)
+  --allowed-hosts HOSTS  Host header values to answer  env ANYKV_ALLOWED_HOSTS
+                         (comma-separated, repeatable;  default none (any Host)
+                         DNS rebinding defense)
   --anystore-prefix PATH anystore HTTP API path         env ANYKV_ANYSTORE_PREFIX default /anystore
                          ("" turns it off)
   --max-batch-size N     most items of a *Many or Batch env ANYKV_MAX_BATCH_SIZE default 1000
@@ -23,8 +26,9 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
                          a descriptor set (repeatable)  default none
   --default-model NAME   model of puts and gets that    env ANYKV_DEFAULT_MODEL default none
                          name none
-  --no-code              refuse to store functions      env ANYKV_ALLOW_CODE=false
-                         (PERMISSION_DENIED)
+  --allow-code           store and serve functions      env ANYKV_ALLOW_CODE=true
+                         (code values; off by default:  default off
+                         PERMISSION_DENIED)
   --watch-retention N    change events kept for Watch   env ANYKV_WATCH_RETENTION default 10000
                          clients that resume
   --watch-retention-age DUR  oldest event kept          env ANYKV_WATCH_RETENTION_AGE default 1h
@@ -46,10 +50,12 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "max-message-bytes": { type: "string" },
       "cors-origin": { type: "string", multiple: true },
       "anystore-prefix": { type: "string" },
+      "allowed-hosts": { type: "string", multiple: true },
       "max-batch-size": { type: "string" },
       models: { type: "string", multiple: true },
       "default-model": { type: "string" },
-      "no-code": { type: "boolean" },
+      "allow-code": { type: "boolean" },
+      "no-code": { type: "boolean" }, // the default since code became opt-in; kept so old command lines run
       "watch-retention": { type: "string" },
       "watch-retention-age": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -82,6 +88,12 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (batchSize) options.maxBatchSize = integer(batchSize, "max batch size");
   const corsOrigins = values["cors-origin"] ?? env.ANYKV_CORS_ORIGINS?.split(",");
   if (corsOrigins) options.corsOrigins = corsOrigins.map((origin) => origin.trim()).filter(Boolean);
+  const allowedHosts = values["allowed-hosts"]?.join(",") ?? env.ANYKV_ALLOWED_HOSTS;
+  if (allowedHosts !== undefined)
+    options.allowedHosts = allowedHosts
+      .split(",")
+      .map((host) => host.trim())
+      .filter(Boolean);
   const anystorePrefix = values["anystore-prefix"] ?? env.ANYKV_ANYSTORE_PREFIX;
   if (anystorePrefix !== undefined) options.anystorePrefix = anystorePrefix;
   const models = values.models ?? env.ANYKV_MODELS?.split(",");
@@ -92,9 +104,18 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (retention) options.watchRetention = integer(retention, "watch retention");
   const retentionAge = pick(values["watch-retention-age"], "ANYKV_WATCH_RETENTION_AGE");
   if (retentionAge) options.watchRetentionMs = parseDuration(retentionAge);
-  if (values["no-code"] || env.ANYKV_ALLOW_CODE === "false") options.allowCode = false;
+  if (values["allow-code"] && values["no-code"])
+    throw new RangeError("invalid configuration: --allow-code and --no-code contradict each other");
+  const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;
+  if (allowCode !== undefined) options.allowCode = boolean(allowCode, "ANYKV_ALLOW_CODE");
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);
+}
+
+function boolean(text: string, what: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(text)) return true;
+  if (/^(false|0|no|off|)$/i.test(text)) return false;
+  throw new RangeError(`invalid configuration: ${what} "${text}" is not true or false`);
 }
 
 function integer(text: string, what: string): number {

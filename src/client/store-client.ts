@@ -53,9 +53,10 @@ export interface StoreClientOptions {
   /** Applied to what the mode decoded (with mode raw, the bytes). */
   readonly deserializationFunc?: (value: unknown) => unknown;
   /**
-   * Revive stored javascript code as functions. Reviving code runs it: turn
-   * this off for data from parties you do not trust; get then throws instead.
-   * @default true
+   * Revive stored javascript code as functions. Reviving code runs it, so it is
+   * off unless you trust everyone who can write to the store; a get of code then
+   * throws. (The server also stores and serves code only with --allow-code.)
+   * @default false
    */
   readonly trustCode?: boolean;
   /**
@@ -179,8 +180,10 @@ export function createStore(options: StoreClientOptions): AnykvStore {
     return { seconds: BigInt(whole), nanos };
   };
   const reviveCode = (call?: CallOptions) => (language: string, source: string) => {
-    if (!(pick(call, "trustCode") ?? true)) {
-      throw new Error("the stored value is code, and this store does not trust code (trustCode: false)");
+    if (!(pick(call, "trustCode") ?? false)) {
+      throw new Error(
+        "the stored value is code, which runs when revived; pass trustCode: true to revive it (the default is false)",
+      );
     }
     if (language !== "javascript") throw new Error(`cannot revive ${language} code in JavaScript`);
     return new Function(`"use strict"; return (${source});`)();

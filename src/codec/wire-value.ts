@@ -19,7 +19,7 @@ export function valueFromWire(value: Value | undefined, limits: DataLimits = def
     case "json":
       return {
         kind: "json",
-        data: jsonToData(checkDepth(toJson(JsonValueSchema, kind.value) as JsonValue, limits)),
+        data: jsonToData(checkJsonDepth(toJson(JsonValueSchema, kind.value) as JsonValue, limits)),
       };
     case "data":
       return { kind: "data", data: dataFromWire(kind.value, limits) };
@@ -67,7 +67,7 @@ export function valueToWire(value: TypedValue): Value {
 }
 
 /** JSON from the wire is bounded like data trees, so one limit covers both. */
-function checkDepth(json: JsonValue, limits: DataLimits): JsonValue {
+export function checkJsonDepth(json: JsonValue, limits: DataLimits): JsonValue {
   const walk = (v: JsonValue, depth: number): void => {
     if (depth > limits.maxDepth) {
       throw new AnykvError("LIMIT_EXCEEDED", `the value nests deeper than ${limits.maxDepth} levels`);

@@ -75,8 +75,9 @@ export interface ServerOptions {
    */
   readonly defaultModel: string;
   /**
-   * Store code values (functions). False answers puts of code with PERMISSION_DENIED (`--no-code`).
-   * @default true
+   * Store and serve code values (functions) (`--allow-code`). Off, puts of code answer
+   * PERMISSION_DENIED and stored code reads as the plain dict it is pickled as.
+   * @default false
    */
   readonly allowCode: boolean;
   /**
@@ -85,6 +86,14 @@ export interface ServerOptions {
    * @default []
    */
   readonly corsOrigins: readonly string[];
+  /**
+   * Host header values the server answers (DNS rebinding defense): names or addresses matching
+   * any port ("localhost", "127.0.0.1", "[::1]"), "name:port" for one port, ".example.com" for a
+   * domain and its subdomains. Other hosts are refused (PERMISSION_DENIED for RPCs, HTTP 421
+   * otherwise). Empty turns the check off, whatever the bind address.
+   * @default [] (off)
+   */
+  readonly allowedHosts: readonly string[];
   /**
    * Path of the anystore-compatible HTTP API (`anystore+http://host:port/anystore`); "" turns it off.
    * @default "/anystore"
@@ -123,8 +132,9 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   maxBatchSize: 1000,
   models: [],
   defaultModel: "",
-  allowCode: true,
+  allowCode: false,
   corsOrigins: [],
+  allowedHosts: [],
   anystorePrefix: "/anystore",
   shutdownTimeoutMs: 10_000,
   watchRetention: 10_000,
@@ -160,6 +170,12 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   for (const origin of o.corsOrigins) {
     if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin))
       fail(`CORS origin "${origin}" must be "*" or scheme://host[:port] without a path`);
+  }
+  for (const host of o.allowedHosts) {
+    if (!/^(\.?[a-z0-9_.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host))
+      fail(
+        `allowed host "${host}" must be a host name or address with an optional :port, without scheme or path`,
+      );
   }
   return o;
 }

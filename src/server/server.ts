@@ -7,16 +7,19 @@ import type { Backend } from "../backend/backend.js";
 import { openLevelBackend } from "../backend/leveldb-backend.js";
 import { createMemoryBackend } from "../backend/memory-backend.js";
 import { Store } from "../store/store.js";
+import { createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
 import { createCors } from "./cors.js";
 import { createErrorInterceptor } from "./error-mapping.js";
 import { fileRegistryOf } from "./file-registry.js";
+import { createHandlerContext } from "./handlers/handler-context.js";
 import { createHealth } from "./health.js";
 import { type Models, openModels } from "./models.js";
 import { createReflection } from "./reflection.js";
 import { routes } from "./routes.js";
 import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
+import type { StoreServiceDeps } from "./store-service.js";
 
 export interface RunningServer {
   /** Base URL for clients, e.g. http://127.0.0.1:50051 */
@@ -71,19 +74,21 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     },
     services: served.names,
   });
+  // One value pipeline for gRPC/Connect and the anystore HTTP API: the same checks on every way in.
+  const deps: StoreServiceDeps = {
+    store,
+    defaultMode: o.defaultMode,
+    raiseOnNonexist: o.raiseOnNonexist,
+    dataLimits: { maxDepth: o.maxDepth },
+    maxBatchSize: o.maxBatchSize,
+    models,
+    defaultModel: o.defaultModel,
+    allowCode: o.allowCode,
+    maxGetBytes: o.maxMessageBytes - 64 * 1024,
+  };
   const handler = connectNodeAdapter({
     routes: served.collect(
-      routes({
-        store,
-        defaultMode: o.defaultMode,
-        raiseOnNonexist: o.raiseOnNonexist,
-        dataLimits: { maxDepth: o.maxDepth },
-        maxBatchSize: o.maxBatchSize,
-        models,
-        defaultModel: o.defaultModel,
-        allowCode: o.allowCode,
-        maxGetBytes: o.maxMessageBytes - 64 * 1024,
-      }),
+      routes(deps),
       health.routes,
       // Reflection serves the services and every registered model type, so grpcurl can
       // describe models and print a Get with a model as a typed message.
@@ -98,17 +103,27 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     jsonOptions: { recursionLimit: o.maxDepth * 2 + 100 },
   });
 
-  // In front of the Connect adapter: CORS preflights, and the anystore HTTP API by path prefix.
+  // In front of the Connect adapter: the Host check (--allowed-hosts, when on), CORS preflights,
+  // and the anystore HTTP API by path prefix.
+  const hosts = createHostCheck(o.allowedHosts);
   const cors = createCors(o.corsOrigins);
+  let url = "";
   const anystore = o.anystorePrefix
-    ? createAnystoreHttp(store, { prefix: o.anystorePrefix, maxBodyBytes: o.maxMessageBytes })
+    ? createAnystoreHttp(createHandlerContext(deps), {
+        prefix: o.anystorePrefix,
+        maxBodyBytes: o.maxMessageBytes,
+        // x-anystore-store: a checked Host, or the server's own address; never an arbitrary Host.
+        baseUrl: (req) => (hosts ? `http://${hosts.host(req)}` : url),
+      })
     : undefined;
   const front = (
     req: http.IncomingMessage | http2.Http2ServerRequest,
     res: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
+    const isAnystore = anystore?.matches(req.url ?? "/") ?? false;
+    if (hosts?.(req, res, isAnystore ? "http" : "rpc") === "refused") return;
     if (cors?.(req, res) === "preflight-answered") return;
-    if (anystore?.matches(req.url ?? "/")) void anystore.handle(req, res);
+    if (isAnystore) void anystore?.handle(req, res);
     else handler(req, res);
   };
   const h2 = http2.createServer({}, front);
@@ -146,10 +161,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   });
   const address = tcp.address() as net.AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  url = `http://${host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     port: address.port,
     store,
     models,

@@ -7,7 +7,7 @@ import { type RunResult, run } from "../support/tools.js";
 let server: RunningServer;
 let addr: string;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ allowCode: true }); // the cookbook stores a code value
   addr = `127.0.0.1:${server.port}`;
 });
 

@@ -11,7 +11,7 @@ let server: RunningServer;
 let store: AnykvStore;
 const ns = "watch";
 beforeAll(async () => {
-  server = await startTestServer({ watchRetention: 50 });
+  server = await startTestServer({ watchRetention: 50, allowCode: true });
   store = createStore({ baseUrl: server.url, namespace: ns });
 });
 
@@ -93,7 +93,7 @@ describe("Watch", () => {
 
 describe("Node client watch", () => {
   it("throws a value it cannot decode (code with trustCode off) instead of reconnecting forever", async () => {
-    const wary = createStore({ baseUrl: server.url, namespace: ns, trustCode: false });
+    const wary = createStore({ baseUrl: server.url, namespace: ns }); // trustCode defaults to false
     const base = uniqueKey("code");
     const info = await store.put(`${base}/f`, (x: number) => x + 1);
     const abort = new AbortController();
@@ -109,7 +109,7 @@ describe("Node client watch", () => {
     );
     const timer = setTimeout(() => abort.abort(), 3000);
     try {
-      await expect(first).rejects.toThrow(/does not trust code/);
+      await expect(first).rejects.toThrow(/pass trustCode: true/);
     } finally {
       clearTimeout(timer);
     }

@@ -59,7 +59,7 @@ const blocks = examples(readFileSync(join(root, "README.md"), "utf8"));
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ allowCode: true }); // the functions example needs --allow-code
   mkdirSync(out, { recursive: true });
   const files = blocks.map((block) => {
     const name = `readme-line-${block.line}.ts`;

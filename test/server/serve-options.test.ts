@@ -41,3 +41,29 @@ describe("watch retention settings", () => {
     expect(() => serveOptions(["--watch-retention=-1"], {})).toThrow(/watch retention/);
   });
 });
+
+describe("code values", () => {
+  it("are off unless --allow-code or ANYKV_ALLOW_CODE=true; --no-code is accepted and means off", () => {
+    expect(serveOptions([], {})).toMatchObject({ allowCode: false });
+    expect(serveOptions(["--allow-code"], {})).toMatchObject({ allowCode: true });
+    expect(serveOptions([], { ANYKV_ALLOW_CODE: "true" })).toMatchObject({ allowCode: true });
+    expect(serveOptions(["--no-code"], { ANYKV_ALLOW_CODE: "true" })).toMatchObject({ allowCode: false });
+    expect(serveOptions([], { ANYKV_ALLOW_CODE: "false" })).toMatchObject({ allowCode: false });
+    expect(() => serveOptions(["--allow-code", "--no-code"], {})).toThrow(/contradict/);
+    expect(() => serveOptions([], { ANYKV_ALLOW_CODE: "maybe" })).toThrow(/ANYKV_ALLOW_CODE/);
+  });
+});
+
+describe("allowed hosts", () => {
+  it("reads --allowed-hosts (comma-separated, repeatable) over ANYKV_ALLOWED_HOSTS; off by default", () => {
+    expect(serveOptions([], {})).toMatchObject({ allowedHosts: [] });
+    const env = { ANYKV_ALLOWED_HOSTS: "localhost, 127.0.0.1:50051" };
+    expect(serveOptions([], env)).toMatchObject({ allowedHosts: ["localhost", "127.0.0.1:50051"] });
+    expect(
+      serveOptions(["--allowed-hosts", "a.test,[::1]", "--allowed-hosts", ".b.test"], env),
+    ).toMatchObject({
+      allowedHosts: ["a.test", "[::1]", ".b.test"],
+    });
+    expect(() => serveOptions(["--allowed-hosts", "http://a.test/"], {})).toThrow(/without scheme or path/);
+  });
+});

@@ -1,4 +1,4 @@
-import type { Store } from "../../store/store.js";
+import type { HandlerContext } from "../handlers/handler-context.js";
 import type { HttpHandler, HttpRequest } from "../http-types.js";
 import {
   type AnystoreRequest,
@@ -28,6 +28,11 @@ export interface AnystoreHttpOptions {
    * @default 4194304
    */
   readonly maxBodyBytes?: number;
+  /**
+   * The server's base URL as the request should see it (reported in x-anystore-store).
+   * @default "http://localhost"
+   */
+  readonly baseUrl?: (req: HttpRequest) => string;
   /** Called with errors that are answered as 500 "internal error". */
   readonly onInternal?: (err: unknown) => void;
 }
@@ -42,9 +47,11 @@ export interface AnystoreHttp {
 /**
  * anystore's HTTP API (anystore/api/routes.py, spoken by its `anystore+http://`
  * filesystem) over the Store: GET/HEAD/PUT/DELETE/PATCH on /{key}, key listing
- * on /{prefix}/. Keys are checked by the same rules as over gRPC.
+ * on /{prefix}/. Writes go through gRPC's value pipeline (`pipeline`), so keys, models and
+ * every other check apply as over gRPC.
  */
-export function createAnystoreHttp(store: Store, options: AnystoreHttpOptions): AnystoreHttp {
+export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHttpOptions): AnystoreHttp {
+  const { store } = pipeline;
   const prefix = options.prefix;
   const namespace = options.namespace ?? "";
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
@@ -64,12 +71,13 @@ export function createAnystoreHttp(store: Store, options: AnystoreHttpOptions): 
         const query = new URLSearchParams(url.slice(pathOf(url).length + 1));
         const r: AnystoreRequest = {
           store,
+          pipeline,
           namespace,
           path: decodePath(pathOf(url).slice(prefix.length).replace(/^\//, "")),
           query,
           req,
           res,
-          storeUrl: `http://${host(req)}${prefix}`,
+          storeUrl: `${options.baseUrl?.(req) ?? "http://localhost"}${prefix}`,
           maxBodyBytes,
           signal: abort.signal,
         };
@@ -120,9 +128,4 @@ function decodePath(path: string): string {
   } catch {
     throw new HttpError(400, `the path "${path}" is not valid percent-encoding`);
   }
-}
-
-function host(req: HttpRequest): string {
-  const value = req.headers.host ?? req.headers[":authority"];
-  return typeof value === "string" ? value : "localhost";
 }

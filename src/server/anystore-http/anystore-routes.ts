@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { serialize } from "../../codec/serialize.js";
 import { AnykvError } from "../../errors.js";
 import { entrySize, type Store } from "../../store/store.js";
+import type { HandlerContext } from "../handlers/handler-context.js";
 import type { HttpRequest, HttpResponse } from "../http-types.js";
 import { parseByteRange } from "./byte-range.js";
 import { statHeaders } from "./stat-headers.js";
@@ -10,6 +10,8 @@ import { utcNow } from "./utc-now.js";
 /** What one request of the HTTP API works on. */
 export interface AnystoreRequest {
   readonly store: Store;
+  /** The value pipeline gRPC's handlers use: writes get the same checks (models, code, limits). */
+  readonly pipeline: HandlerContext;
   readonly namespace: string;
   /** The decoded path below the API's prefix, without the leading "/". */
   readonly path: string;
@@ -77,12 +79,13 @@ export async function headValue(r: AnystoreRequest): Promise<void> {
 /**
  * PUT /{key}: stores the body as raw bytes without kind metadata (codec and
  * kind empty), like data imported from anystore; gRPC reads in auto mode
- * guess what it is. 201, as anystore answers.
+ * guess what it is (and never as code). With a default model, the body must be
+ * JSON that fits it, as over gRPC. 201, as anystore answers.
  */
 export async function putValue(r: AnystoreRequest): Promise<void> {
   const key = r.store.key(r.path); // a bad key is refused before the body is read
   const value = await readBody(r.req, r.maxBodyBytes, key);
-  await r.store.put(r.namespace, key, { value, codec: "", kind: "", model: "", contentType: "" });
+  await r.store.put(r.namespace, key, r.pipeline.encodeImported(key, value));
   r.res.statusCode = 201;
   r.res.end();
 }
@@ -100,17 +103,8 @@ export async function deleteValue(r: AnystoreRequest): Promise<void> {
  * ISO 8601, as Python's datetime.isoformat() prints it.
  */
 export async function touchValue(r: AnystoreRequest): Promise<void> {
-  const key = r.store.key(r.path);
   const now = utcNow(r.store.options.now());
-  const value = { kind: "data", data: now.data } as const;
-  const serialized = serialize(value, "auto", key);
-  await r.store.put(r.namespace, key, {
-    value: serialized.bytes,
-    codec: serialized.codec,
-    kind: value.kind,
-    model: "",
-    contentType: serialized.contentType,
-  });
+  await r.pipeline.write(r.namespace, r.path, { kind: "data", data: now.data }, "auto");
   send(r.res, { "Content-Type": "text/plain; charset=utf-8" }, Buffer.from(now.iso));
 }
 

@@ -4,12 +4,13 @@ import { anyFromData } from "../../codec/any-data.js";
 import { getCodec } from "../../codec/codec-registry.js";
 import { containsCode } from "../../codec/data.js";
 import { deserialize } from "../../codec/deserialize.js";
-import { jsonToData } from "../../codec/json-data.js";
+import { inertCode } from "../../codec/inert-code.js";
+import { type JsonValue, jsonToData } from "../../codec/json-data.js";
 import { type Model, modelGet, modelJson, modelPut } from "../../codec/models/index.js";
 import { serialize } from "../../codec/serialize.js";
 import type { ModeName, TypedValue } from "../../codec/typed-value.js";
 import { type DataLimits, defaultDataLimits } from "../../codec/wire-data.js";
-import { valueToWire } from "../../codec/wire-value.js";
+import { checkJsonDepth, valueToWire } from "../../codec/wire-value.js";
 import { AnykvError } from "../../errors.js";
 import type { Entry, PutInput, PutOptions, Store } from "../../store/store.js";
 import { keyInfo } from "../key-info.js";
@@ -48,8 +49,11 @@ export interface StoreServiceDeps {
    */
   readonly defaultModel?: string;
   /**
-   * Store code values (functions). False refuses them with PERMISSION_DENIED (`--no-code`).
-   * @default true
+   * Store and serve code values (functions) (`--allow-code`). False refuses them with
+   * PERMISSION_DENIED, and reads answer stored code as the plain dict it is pickled as.
+   * Even when true, only values put as code come back as code: never bytes that anykv's
+   * pickle writer did not write (raw puts, Upload, the anystore API).
+   * @default false
    */
   readonly allowCode?: boolean;
   /**
@@ -105,6 +109,17 @@ export interface HandlerContext {
    * validated and stored as the model's JSON.
    */
   encode(key: string, value: TypedValue, mode: ModeName, model?: string): PutInput;
+  /**
+   * Bytes that arrive without a kind (the anystore API's PUT): stored as they are, without kind
+   * metadata, like imported data; when a model applies (the default model) they must be JSON,
+   * which is validated and stored as the model's JSON, as Put stores a json value.
+   */
+  encodeImported(key: string, bytes: Uint8Array): PutInput;
+  /**
+   * Refuses, before any byte is read, a raw value that Put would refuse (Upload stores raw bytes:
+   * a server with a default model stores only values that fit it).
+   */
+  checkRawValue(key: string): void;
   /** Serializes and stores a value; refused writes throw before the store is touched. */
   write(
     namespace: string,
@@ -130,15 +145,22 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
   const raiseByDefault = deps.raiseOnNonexist ?? true;
   const mode = (m: Mode) => modeName(m, defaultMode);
   const defaultModel = deps.defaultModel ?? "";
+  const allowCode = deps.allowCode ?? false;
+  // Code comes out of a read only on a server that allows it, and only from bytes that
+  // anykv's own pickle writer wrote (it refuses plain dicts shaped like the code marker).
+  const decode = (entry: Entry, readMode: ModeName): TypedValue => {
+    const value = deserialize(entry.value, entry.meta, readMode, entry.key);
+    return allowCode && entry.meta.codec === "pickle" ? value : inertCode(value);
+  };
   const lookup = (name: string): Model => {
     if (!deps.models) throw new AnykvError("MODEL_NOT_FOUND", `model "${name}" is not registered`);
     return deps.models.get(name);
   };
   const encode = (key: string, value: TypedValue, putMode: ModeName, model?: string): PutInput => {
-    if (deps.allowCode === false && containsCode(value.data)) {
+    if (!allowCode && containsCode(value.data)) {
       throw new AnykvError(
         "FORBIDDEN",
-        `cannot store key "${key}": the value holds code, and this server refuses code values (--no-code)`,
+        `cannot store key "${key}": the value holds code, and this server refuses code values (start it with --allow-code to store them)`,
       );
     }
     const name = model === undefined ? "" : model || defaultModel;
@@ -153,12 +175,33 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
       contentType: serialized.contentType,
     };
   };
+  const limits = deps.dataLimits ?? defaultDataLimits;
   return {
     store,
-    limits: deps.dataLimits ?? defaultDataLimits,
+    limits,
     maxBatchSize: deps.maxBatchSize ?? 1000,
     mode,
     encode,
+    encodeImported(key, bytes) {
+      if (!defaultModel) return { value: bytes, codec: "", kind: "", model: "", contentType: "" };
+      let json: JsonValue;
+      try {
+        json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as JsonValue;
+      } catch {
+        throw new AnykvError(
+          "INVALID_VALUE",
+          `cannot store key "${key}": the server applies model "${defaultModel}" to every value (--default-model), and the body is not JSON`,
+        );
+      }
+      return encode(key, { kind: "json", data: jsonToData(checkJsonDepth(json, limits)) }, "auto", "");
+    },
+    checkRawValue(key) {
+      if (defaultModel)
+        throw new AnykvError(
+          "INVALID_VALUE",
+          `cannot store key "${key}" as raw bytes: the server applies model "${defaultModel}" to every value (--default-model); put JSON with Put instead`,
+        );
+    },
     async write(namespace, rawKey, value, putMode, options) {
       const key = store.key(rawKey);
       const { model, ...putOptions } = options ?? {};
@@ -181,8 +224,7 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
       const name = req.model || defaultModel;
       const readMode = mode(req.mode);
       if (!name) {
-        const value = deserialize(entry.value, entry.meta, readMode, entry.key);
-        return { found: true, value: valueToWire(value), info: keyInfo(entry) };
+        return { found: true, value: valueToWire(decode(entry, readMode)), info: keyInfo(entry) };
       }
       const model = lookup(name);
       if (readMode === "raw") {
@@ -191,7 +233,7 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
           `mode raw returns the stored bytes and cannot read model "${name}"`,
         );
       }
-      const decoded = deserialize(entry.value, entry.meta, readMode, entry.key);
+      const decoded = decode(entry, readMode);
       const json = modelJson(decoded.data, {
         bigIntAsString: true,
         protobufDurations: model.kind === "protobuf",

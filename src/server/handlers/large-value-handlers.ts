@@ -24,6 +24,7 @@ export function createLargeValueHandlers(ctx: HandlerContext): LargeValueHandler
       if (first.done || first.value.part.case !== "header")
         throw new AnykvError("INVALID_ARGUMENT", "the first message of an Upload must be its header");
       const header = first.value.part.value;
+      ctx.checkRawValue(store.key(header.key)); // refused as Put would refuse raw bytes (a default model)
       let finish: UploadFinish | undefined;
       const pull = async () => {
         try {
