@@ -5,93 +5,150 @@
  * LevelDB's key and entry iterators. The anykv server runs in a child process
  * (LevelDB in a temporary directory); the client and `level` run here.
  *
- *   npx tsc -p tsconfig.bench.json && node dist/bench/throughput.js [keys]
+ *   npx tsc -p tsconfig.bench.json && node dist/bench/throughput.js [keys] [rounds]
+ *
+ * Rounds (default 1) repeat the three measurements, each round in a fresh
+ * LevelDB and a fresh anykv namespace, level and anykv side by side; the
+ * table shows each rate's median and the median of the rounds' ratios.
+ * BENCH_PROFILE_DIR=dir writes a CPU profile of the server and of this
+ * process (the client) for each anykv measurement of the first round:
+ * dir/server-put.cpuprofile, dir/client-put.cpuprofile, … (read them with
+ * `node dist/bench/profile-top.js FILE`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
 import { createStore } from "../src/client/index.js";
-import { startBenchServer } from "./support/bench-child.js";
+import { type BenchServer, startBenchServer } from "./support/bench-child.js";
+import { startCpuProfile } from "./support/cpu-profile.js";
 
 const KEYS = Number(process.argv[2] ?? 200_000);
+const ROUNDS = Number(process.argv[3] ?? 1);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const BATCH = 1000;
 const VALUE = "x".repeat(100);
 const key = (i: number) => `k/${String(i).padStart(8, "0")}`;
 
-const rows: Array<[string, number, number]> = [];
-const time = async (what: string, level: () => Promise<number>, anykv: () => Promise<number>) => {
-  let t = performance.now();
-  const n1 = await level();
-  const levelRate = n1 / ((performance.now() - t) / 1000);
-  t = performance.now();
-  const n2 = await anykv();
-  const anykvRate = n2 / ((performance.now() - t) / 1000);
-  if (n1 !== KEYS || n2 !== KEYS) throw new Error(`${what}: counted ${n1} and ${n2}, expected ${KEYS}`);
-  rows.push([what, levelRate, anykvRate]);
+const rates = new Map<string, { level: number[]; anykv: number[] }>();
+const rate = async (count: () => Promise<number>) => {
+  const t = performance.now();
+  const n = await count();
+  return { n, rate: n / ((performance.now() - t) / 1000) };
+};
+const time = async (
+  server: BenchServer,
+  round: number,
+  what: string,
+  slug: string,
+  level: () => Promise<number>,
+  anykv: () => Promise<number>,
+) => {
+  const l = await rate(level);
+  const profile = PROFILE_DIR !== undefined && round === 0;
+  const client = profile ? await startCpuProfile() : undefined;
+  if (profile) await server.startProfile();
+  const a = await rate(anykv);
+  if (profile) {
+    await server.stopProfile(join(PROFILE_DIR, `server-${slug}.cpuprofile`));
+    await client?.stop(join(PROFILE_DIR, `client-${slug}.cpuprofile`));
+  }
+  if (l.n !== KEYS || a.n !== KEYS) throw new Error(`${what}: counted ${l.n} and ${a.n}, expected ${KEYS}`);
+  const row = rates.get(what) ?? { level: [], anykv: [] };
+  row.level.push(l.rate);
+  row.anykv.push(a.rate);
+  rates.set(what, row);
 };
 
-const dir = mkdtempSync(join(tmpdir(), "anykv-bench-level-"));
-const db = new Level<string, Uint8Array>(join(dir, "db"), { keyEncoding: "utf8", valueEncoding: "view" });
 const server = await startBenchServer();
 try {
-  const store = createStore({ baseUrl: server.url, namespace: "bench" });
-  const bytes = new TextEncoder().encode(VALUE);
-  await time(
-    `bulk put, ${BATCH} per call`,
-    async () => {
-      for (let start = 0; start < KEYS; start += BATCH) {
-        const batch = db.batch();
-        for (let i = start; i < Math.min(KEYS, start + BATCH); i++) batch.put(key(i), bytes);
-        await batch.write();
-      }
-      return KEYS;
-    },
-    async () => {
-      let stored = 0;
-      for (let start = 0; start < KEYS; start += BATCH) {
-        const items = [];
-        for (let i = start; i < Math.min(KEYS, start + BATCH); i++) items.push({ key: key(i), value: VALUE });
-        stored += (await store.putMany(items)).filter((r) => r.stored).length;
-      }
-      return stored;
-    },
-  );
-  await time(
-    "list keys",
-    async () => {
-      let n = 0;
-      for await (const _ of db.keys()) n++;
-      return n;
-    },
-    async () => {
-      let n = 0;
-      for await (const _ of store.keys({ prefix: "k" })) n++;
-      return n;
-    },
-  );
-  await time(
-    "list keys and values",
-    async () => {
-      let n = 0;
-      for await (const _ of db.iterator()) n++;
-      return n;
-    },
-    async () => {
-      let n = 0;
-      for await (const item of store.values({ prefix: "k" })) if (item.value === VALUE) n++;
-      return n;
-    },
-  );
+  for (let round = 0; round < ROUNDS; round++) await measure(server, round);
 } finally {
   await server.stop();
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`${KEYS} keys, ${VALUE.length}-byte text values; rates in keys per second`);
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const range = (xs: readonly number[], digits: number) =>
+  xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : "";
+console.log(`${KEYS} keys, ${VALUE.length}-byte text values, ${ROUNDS} round(s); rates in keys per second`);
 console.log("| operation | level (in-process) | anykv (gRPC, Node client) | anykv / level |");
 console.log("|---|---:|---:|---:|");
-for (const [what, level, anykv] of rows) {
-  console.log(`| ${what} | ${Math.round(level)} | ${Math.round(anykv)} | ${(anykv / level).toFixed(3)} |`);
+for (const [what, row] of rates) {
+  const ratios = row.anykv.map((a, i) => a / row.level[i]!);
+  console.log(
+    `| ${what} | ${Math.round(median(row.level))} | ${Math.round(median(row.anykv))} | ${median(ratios).toFixed(3)}${range(ratios, 3)} |`,
+  );
+}
+
+async function measure(server: BenchServer, round: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "anykv-bench-level-"));
+  const db = new Level<string, Uint8Array>(join(dir, "db"), { keyEncoding: "utf8", valueEncoding: "view" });
+  await db.open();
+  try {
+    const store = createStore({ baseUrl: server.url, namespace: `bench-${round}` });
+    const bytes = new TextEncoder().encode(VALUE);
+    await time(
+      server,
+      round,
+      `bulk put, ${BATCH} per call`,
+      "put",
+      async () => {
+        for (let start = 0; start < KEYS; start += BATCH) {
+          const batch = db.batch();
+          for (let i = start; i < Math.min(KEYS, start + BATCH); i++) batch.put(key(i), bytes);
+          await batch.write();
+        }
+        return KEYS;
+      },
+      async () => {
+        let stored = 0;
+        for (let start = 0; start < KEYS; start += BATCH) {
+          const items = [];
+          for (let i = start; i < Math.min(KEYS, start + BATCH); i++)
+            items.push({ key: key(i), value: VALUE });
+          stored += (await store.putMany(items)).filter((r) => r.stored).length;
+        }
+        return stored;
+      },
+    );
+    await time(
+      server,
+      round,
+      "list keys",
+      "keys",
+      async () => {
+        let n = 0;
+        for await (const _ of db.keys()) n++;
+        return n;
+      },
+      async () => {
+        let n = 0;
+        for await (const _ of store.keys({ prefix: "k" })) n++;
+        return n;
+      },
+    );
+    await time(
+      server,
+      round,
+      "list keys and values",
+      "values",
+      async () => {
+        let n = 0;
+        for await (const _ of db.iterator()) n++;
+        return n;
+      },
+      async () => {
+        let n = 0;
+        for await (const item of store.values({ prefix: "k" })) if (item.value === VALUE) n++;
+        return n;
+      },
+    );
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

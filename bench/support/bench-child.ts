@@ -8,12 +8,22 @@ export interface BenchServer {
   memory(): Promise<MemoryReply>;
   /** The server's memory while it holds every key of the namespace in an array (a control). */
   buffered(namespace: string): Promise<MemoryReply>;
+  /** Starts a CPU profile of the server; stopProfile writes it to `path`. */
+  startProfile(): Promise<void>;
+  stopProfile(path: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Forks bench-server.js (with --expose-gc, so memory samples count live objects) and waits until it listens. */
+/**
+ * Forks bench-server.js (with --expose-gc, so memory samples count live objects) and waits until it
+ * listens. BENCH_SERVER_NODE_ARGS adds Node flags to the server only, e.g.
+ * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to profile it (bench/README.md).
+ */
 export async function startBenchServer(): Promise<BenchServer> {
-  const child = fork(new URL("./bench-server.js", import.meta.url), [], { execArgv: ["--expose-gc"] });
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "");
+  const child = fork(new URL("./bench-server.js", import.meta.url), [], {
+    execArgv: ["--expose-gc", ...extra],
+  });
   const ready = await next(child, "ready");
   // One request at a time: each waits for the reply of its own type.
   let queue: Promise<unknown> = Promise.resolve();
@@ -33,6 +43,12 @@ export async function startBenchServer(): Promise<BenchServer> {
     },
     memory: () => ask({ type: "memory" }, "memory"),
     buffered: (namespace) => ask({ type: "buffered", namespace }, "memory"),
+    startProfile: async () => {
+      await ask({ type: "profile-start" }, "profiled");
+    },
+    stopProfile: async (path) => {
+      await ask({ type: "profile-stop", path }, "profiled");
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());

@@ -9,11 +9,14 @@ export type BenchRequest =
     }
   | { readonly type: "memory" }
   | { readonly type: "buffered"; readonly namespace: string }
+  | { readonly type: "profile-start" }
+  | { readonly type: "profile-stop"; readonly path: string }
   | { readonly type: "stop" };
 
 export type BenchReply =
   | { readonly type: "ready"; readonly url: string }
   | { readonly type: "filled" }
+  | { readonly type: "profiled" }
   | {
       readonly type: "memory";
       readonly rss: number;

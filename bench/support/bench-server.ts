@@ -9,11 +9,13 @@ import { join } from "node:path";
 import { startServer } from "../../src/server/server.js";
 import type { StoreOp } from "../../src/store/store.js";
 import type { BenchReply, BenchRequest } from "./bench-protocol.js";
+import { type CpuProfiler, startCpuProfile } from "./cpu-profile.js";
 
 const dir = mkdtempSync(join(tmpdir(), "anykv-bench-"));
 const server = await startServer({ port: 0, data: join(dir, "data"), maxBatchSize: 10_000 });
 const gc = (globalThis as { gc?: () => void }).gc;
 const reply = (message: BenchReply) => process.send?.(message);
+let profiler: CpuProfiler | undefined;
 
 process.on("message", (raw) => {
   const request = raw as BenchRequest;
@@ -54,6 +56,15 @@ async function handle(request: BenchRequest): Promise<void> {
       keys.length = 0;
       return;
     }
+    case "profile-start":
+      profiler = await startCpuProfile();
+      reply({ type: "profiled" });
+      return;
+    case "profile-stop":
+      await profiler?.stop(request.path);
+      profiler = undefined;
+      reply({ type: "profiled" });
+      return;
     case "stop":
       await server.close();
       rmSync(dir, { recursive: true, force: true });

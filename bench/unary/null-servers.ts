@@ -1,0 +1,68 @@
+/**
+ * The two do-nothing servers of bench/unary, run as a child process:
+ *
+ *   node dist/bench/unary/null-servers.js grpc-js | connect
+ *
+ * Both serve anykv's own StoreService descriptors; every unary handler
+ * decodes the request and answers an empty response, so what a call costs
+ * is the framework's own work. `grpc-js` is an @grpc/grpc-js Server (the
+ * request decoded and the response encoded with protobuf-es, as connect
+ * does); `connect` is connect-node's adapter on `http2.createServer` (h2c),
+ * with connect's defaults. Prints `listening PORT` when ready.
+ */
+import http2 from "node:http2";
+import { create, type DescMethodUnary, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+
+const unary = StoreService.methods.filter((m): m is DescMethodUnary => m.methodKind === "unary");
+
+async function startGrpcJs(): Promise<number> {
+  const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const method of unary) {
+    definition[method.localName] = {
+      path: `/${StoreService.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (m) => Buffer.from(toBinary(method.input, m as never)),
+      requestDeserialize: (b: Buffer) => fromBinary(method.input, b),
+      responseSerialize: (m) => Buffer.from(toBinary(method.output, m as never)),
+      responseDeserialize: (b: Buffer) => fromBinary(method.output, b),
+    };
+    const handle: grpc.handleUnaryCall<unknown, unknown> = (_call, callback) =>
+      callback(null, create(method.output));
+    handlers[method.localName] = handle;
+  }
+  const server = new grpc.Server();
+  server.addService(definition, handlers);
+  return new Promise((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+      err ? reject(err) : resolve(port),
+    ),
+  );
+}
+
+async function startConnect(): Promise<number> {
+  const impl: Record<string, () => object> = {};
+  for (const method of unary) impl[method.localName] = () => ({});
+  const server = http2.createServer(
+    connectNodeAdapter({
+      routes: (router) => router.service(StoreService, impl as Partial<ServiceImpl<typeof StoreService>>),
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}
+
+const kind = process.argv[2];
+const port = kind === "grpc-js" ? await startGrpcJs() : kind === "connect" ? await startConnect() : undefined;
+if (port === undefined) {
+  console.error("usage: node dist/bench/unary/null-servers.js grpc-js|connect");
+  process.exit(2);
+}
+console.log(`listening ${port}`);

@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, type ServerProcess, startProcess } from "./processes.js";
+
+/** The servers bench/unary compares. */
+export const TARGET_NAMES = ["anykv", "etcd", "grpc-js", "connect"] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** A running server and how ghz calls it. */
+export interface Target {
+  readonly name: TargetName;
+  /** host:port for ghz (gRPC over h2c). */
+  readonly address: string;
+  /** http://host:port for Node clients (anykv only serves every protocol). */
+  readonly url: string;
+  readonly server: ServerProcess;
+  /** ghz's --proto and --import-paths for this server's API. */
+  readonly protoArgs: readonly string[];
+  /** The fully qualified methods and the ghz request data (Go templates) of a Put and a Get. */
+  readonly put: GhzCall;
+  readonly get: GhzCall;
+  stop(): Promise<void>;
+}
+
+export interface GhzCall {
+  readonly method: string;
+  readonly data: string;
+}
+
+export interface TargetOptions {
+  /** Keys are KEY_PREFIX + (request number mod keys): Puts overwrite, Gets hit. */
+  readonly keys: number;
+  readonly valueBytes: number;
+  /** Extra arguments of `anykv serve` (e.g. --sync none). */
+  readonly anykvArgs: readonly string[];
+}
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+const ANYKV_PROTO = ["--proto", "anykv/v1/store.proto", "--import-paths", join(ROOT, "proto")];
+
+export async function startTarget(name: TargetName, options: TargetOptions): Promise<Target> {
+  switch (name) {
+    case "anykv":
+      return startAnykv(options);
+    case "etcd":
+      return startEtcd(options);
+    default:
+      return startNullServer(name, options);
+  }
+}
+
+/** anykv's Put and Get requests, as ghz data: text values in the default namespace. */
+function anykvCalls(options: TargetOptions): Pick<Target, "put" | "get"> {
+  const key = `"key": "k/{{ mod .RequestNumber ${options.keys} }}"`;
+  return {
+    put: {
+      method: "anykv.v1.StoreService.Put",
+      data: `{${key}, "value": {"text": "${"x".repeat(options.valueBytes)}"}}`,
+    },
+    get: { method: "anykv.v1.StoreService.Get", data: `{${key}}` },
+  };
+}
+
+async function startAnykv(options: TargetOptions): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "anykv-bench-unary-"));
+  const { server, match } = await startProcess(
+    "anykv",
+    process.execPath,
+    [
+      join(ROOT, "dist/src/cli/main.js"),
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      join(dir, "data"),
+      ...options.anykvArgs,
+    ],
+    /listening on (http:\/\/[\d.]+:(\d+))/,
+  );
+  const url = match[1] ?? "";
+  return {
+    name: "anykv",
+    address: `127.0.0.1:${match[2]}`,
+    url,
+    server,
+    protoArgs: ANYKV_PROTO,
+    ...anykvCalls(options),
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startNullServer(name: "grpc-js" | "connect", options: TargetOptions): Promise<Target> {
+  const { server, match } = await startProcess(
+    name,
+    process.execPath,
+    [join(ROOT, "dist/bench/unary/null-servers.js"), name],
+    /listening (\d+)/,
+  );
+  return {
+    name,
+    address: `127.0.0.1:${match[1]}`,
+    url: `http://127.0.0.1:${match[1]}`,
+    server,
+    protoArgs: ANYKV_PROTO,
+    ...anykvCalls(options),
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * etcd (Debian's etcd-server, 3.4) with its data in a temporary directory, one
+ * member, client and peer ports picked free. It does not serve gRPC
+ * reflection: ghz reads its .proto files from .tools/etcd-proto (setup.sh).
+ */
+async function startEtcd(options: TargetOptions): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), "anykv-bench-etcd-"));
+  const client = `http://127.0.0.1:${await freePort()}`;
+  const peer = `http://127.0.0.1:${await freePort()}`;
+  const { server } = await startProcess(
+    "etcd",
+    "etcd",
+    [
+      "--name",
+      "bench",
+      "--data-dir",
+      join(dir, "data"),
+      "--listen-client-urls",
+      client,
+      "--advertise-client-urls",
+      client,
+      "--listen-peer-urls",
+      peer,
+      "--initial-advertise-peer-urls",
+      peer,
+      "--initial-cluster",
+      `bench=${peer}`,
+      "--logger",
+      "zap",
+    ],
+    /serving client traffic insecurely|ready to serve client requests/,
+  );
+  const key = `"key": "{{ printf \`k/%d\` (mod .RequestNumber ${options.keys}) | b64enc }}"`;
+  const value = Buffer.from("x".repeat(options.valueBytes)).toString("base64");
+  return {
+    name: "etcd",
+    address: client.slice("http://".length),
+    url: client,
+    server,
+    protoArgs: [
+      "--proto",
+      "etcd/api/etcdserverpb/rpc.proto",
+      "--import-paths",
+      join(ROOT, ".tools/etcd-proto"),
+    ],
+    put: { method: "etcdserverpb.KV.Put", data: `{${key}, "value": "${value}"}` },
+    get: { method: "etcdserverpb.KV.Range", data: `{${key}}` },
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
