@@ -1,17 +1,33 @@
 import { AnykvError } from "../errors.js";
-import type { Backend, StoredRecord, WriteOp } from "./backend.js";
-import { checkConditions, createWriteQueue } from "./conditions.js";
+import type { Backend, StoredRecord } from "./backend.js";
+import { createGroupCommitter } from "./group-commit.js";
 import { compareKeys, inRange } from "./key-order.js";
 
 /** An in-process backend for tests and throwaway servers. Not persistent. */
 export function createMemoryBackend(): Backend {
   const records = new Map<string, StoredRecord>();
-  const enqueue = createWriteQueue();
-  let revision = 0;
   let closed = false;
   const assertOpen = () => {
     if (closed) throw new AnykvError("UNAVAILABLE", "the memory backend is closed");
   };
+  // The same group commit as LevelDB's, so that both check conditions and number writes alike.
+  const committer = createGroupCommitter({
+    revision: 0,
+    async readMany(keys) {
+      assertOpen();
+      return keys.map((key) => records.get(key));
+    },
+    async commit(writes) {
+      assertOpen();
+      for (const { ops, revision } of writes) {
+        for (const op of ops) {
+          if (op.type === "put")
+            records.set(op.key, { value: op.record.value, meta: { ...op.record.meta, revision } });
+          else records.delete(op.key);
+        }
+      }
+    },
+  });
 
   return {
     capabilities: { orderedScan: true, persistent: false, shared: false },
@@ -23,19 +39,7 @@ export function createMemoryBackend(): Backend {
       assertOpen();
       return keys.map((key) => records.get(key));
     },
-    write(ops: readonly WriteOp[], conditions = []) {
-      return enqueue(async () => {
-        assertOpen();
-        await checkConditions(conditions, async (keys) => keys.map((key) => records.get(key)));
-        revision += 1;
-        for (const op of ops) {
-          if (op.type === "put")
-            records.set(op.key, { value: op.record.value, meta: { ...op.record.meta, revision } });
-          else records.delete(op.key);
-        }
-        return revision;
-      });
-    },
+    write: committer.write,
     async *scan(range) {
       assertOpen();
       // A snapshot of the matching keys: writes during the scan do not disturb it.

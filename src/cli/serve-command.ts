@@ -9,6 +9,9 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --port PORT            port (0 picks a free one)      env ANYKV_PORT         default 50051
   --data DIR             LevelDB data directory         env ANYKV_DATA         default ./data
   --backend NAME         leveldb or memory              env ANYKV_BACKEND      default leveldb
+  --sync WHEN            always: fsync each commit      env ANYKV_SYNC         default always
+                         none: leave it to the OS (an
+                         OS crash may lose acked writes)
   --default-ttl DUR      TTL of keys put without one    env ANYKV_DEFAULT_TTL  default none (30s, 5m, 2h, 1d)
   --default-mode MODE    auto, raw, json or pickle      env ANYKV_DEFAULT_MODE default auto
   --no-store-none        skip puts of null values       env ANYKV_STORE_NONE_VALUES=false
@@ -43,6 +46,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       port: { type: "string" },
       data: { type: "string" },
       backend: { type: "string" },
+      sync: { type: "string" },
       "default-ttl": { type: "string" },
       "default-mode": { type: "string" },
       "no-store-none": { type: "boolean" },
@@ -72,6 +76,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const port = pick(values.port, "ANYKV_PORT");
   const data = pick(values.data, "ANYKV_DATA");
   const backend = pick(values.backend, "ANYKV_BACKEND");
+  const sync = pick(values.sync, "ANYKV_SYNC");
   const ttl = pick(values["default-ttl"], "ANYKV_DEFAULT_TTL");
   const mode = pick(values["default-mode"], "ANYKV_DEFAULT_MODE");
   const keyBytes = pick(values["max-key-bytes"], "ANYKV_MAX_KEY_BYTES");
@@ -81,6 +86,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (port) options.port = integer(port, "port");
   if (data) options.data = data;
   if (backend) options.backend = backend as ServerOptions["backend"];
+  if (sync) options.sync = sync as ServerOptions["sync"];
   if (ttl) options.defaultTtlMs = parseDuration(ttl);
   if (mode) options.defaultMode = mode as ModeName;
   if (keyBytes) options.maxKeyBytes = integer(keyBytes, "max key bytes");

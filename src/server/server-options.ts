@@ -23,6 +23,13 @@ export interface ServerOptions {
    */
   readonly data: string;
   /**
+   * Durability of LevelDB writes: "always" syncs each group commit to disk before its
+   * writes are acknowledged (they survive an OS crash or power loss); "none" leaves the
+   * flush to the OS, faster, but an OS crash can lose the last acknowledged writes.
+   * @default "always"
+   */
+  readonly sync: "always" | "none";
+  /**
    * TTL of keys put without one, in milliseconds; 0 for none.
    * @default 0
    */
@@ -122,6 +129,7 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   port: 50051,
   backend: "leveldb",
   data: "./data",
+  sync: "always",
   defaultTtlMs: 0,
   defaultMode: "auto",
   storeNoneValues: true,
@@ -150,6 +158,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) fail(`port ${o.port} is not 0 to 65535`);
   if (o.backend !== "leveldb" && o.backend !== "memory")
     fail(`backend "${String(o.backend)}" is not leveldb or memory`);
+  if (o.sync !== "always" && o.sync !== "none") fail(`sync "${String(o.sync)}" is not always or none`);
   if (!(o.defaultTtlMs >= 0)) fail("the default TTL must not be negative");
   if (!["auto", "raw", "json", "pickle"].includes(o.defaultMode))
     fail(`mode "${o.defaultMode}" is not auto, raw, json or pickle`);

@@ -51,7 +51,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     o.models.map(async (file) => ({ name: file, bytes: await readFile(file) })),
   );
   const backend: Backend =
-    o.backend === "memory" ? createMemoryBackend() : await openLevelBackend({ location: o.data });
+    o.backend === "memory"
+      ? createMemoryBackend()
+      : await openLevelBackend({ location: o.data, sync: o.sync });
   const store = new Store(backend, {
     defaultTtlMs: o.defaultTtlMs,
     storeNoneValues: o.storeNoneValues,

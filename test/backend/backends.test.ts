@@ -10,20 +10,21 @@ const root = tempDir();
 let n = 0;
 const locations = new WeakMap<Backend, string>();
 
-const leveldb: BackendFactory = {
-  name: "leveldb",
+/** LevelDB with each durability setting: the sync only changes how a group reaches the disk. */
+const leveldb = (sync: "always" | "none"): BackendFactory => ({
+  name: `leveldb (sync ${sync})`,
   async create() {
     const location = join(root, `db${n++}`);
-    const backend = await openLevelBackend({ location });
+    const backend = await openLevelBackend({ location, sync });
     locations.set(backend, location);
     return backend;
   },
   async reopen(backend) {
     const location = locations.get(backend)!;
     await backend.close();
-    return openLevelBackend({ location });
+    return openLevelBackend({ location, sync });
   },
-};
+});
 
 const memory: BackendFactory = { name: "memory", create: async () => createMemoryBackend() };
 
@@ -54,6 +55,7 @@ function prefixed(inner: BackendFactory): BackendFactory {
 const noiseMeta = { codec: "", kind: "", model: "", contentType: "", createdAt: 0, updatedAt: 0 };
 
 backendSuite(memory);
-backendSuite(leveldb);
+backendSuite(leveldb("always"));
+backendSuite(leveldb("none"));
 backendSuite(prefixed(memory));
-backendSuite(prefixed(leveldb));
+backendSuite(prefixed(leveldb("always")));

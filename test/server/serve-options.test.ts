@@ -67,3 +67,12 @@ describe("allowed hosts", () => {
     expect(() => serveOptions(["--allowed-hosts", "http://a.test/"], {})).toThrow(/without scheme or path/);
   });
 });
+
+describe("durability setting", () => {
+  it("syncs every commit by default, reads --sync over ANYKV_SYNC, and refuses other values", () => {
+    expect(serveOptions([], {})).toMatchObject({ sync: "always" });
+    expect(serveOptions([], { ANYKV_SYNC: "none" })).toMatchObject({ sync: "none" });
+    expect(serveOptions(["--sync", "always"], { ANYKV_SYNC: "none" })).toMatchObject({ sync: "always" });
+    expect(() => serveOptions(["--sync", "sometimes"], {})).toThrow(/sync "sometimes" is not always or none/);
+  });
+});

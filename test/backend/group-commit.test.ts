@@ -1,0 +1,165 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Backend, NewRecord, StoredRecord } from "../../src/backend/backend.js";
+import { createGroupCommitter, type GroupedWrite } from "../../src/backend/group-commit.js";
+import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
+import { createMemoryBackend } from "../../src/backend/memory-backend.js";
+import { isAnykvError } from "../../src/errors.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const root = tempDir();
+let n = 0;
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+const record = (value: string): NewRecord => ({
+  value: new TextEncoder().encode(value),
+  meta: { codec: "text", kind: "text", model: "", contentType: "", createdAt: 1, updatedAt: 1 },
+});
+const conflict = (e: unknown) => isAnykvError(e, "CONFLICT");
+
+// Writes started in one tick, behind a write already in flight, form one group.
+const backends: Array<[string, () => Promise<Backend>]> = [
+  ["leveldb, sync always", () => openLevelBackend({ location: join(root, `db${n++}`), sync: "always" })],
+  ["leveldb, sync none", () => openLevelBackend({ location: join(root, `db${n++}`), sync: "none" })],
+  ["memory", async () => createMemoryBackend()],
+];
+
+describe.each(backends)("group commit: %s", (_, open) => {
+  it("checks each write of a group against the writes before it; a failed condition fails only its own", async () => {
+    const b = await open();
+    const r0 = await b.write([{ type: "put", key: "seen", record: record("0") }]);
+    const inFlight = b.write([{ type: "put", key: "blocker", record: record("b") }]);
+    const group = [
+      // Sees `seen` at r0, replaces it: r0 + 2.
+      b.write([{ type: "put", key: "seen", record: record("1") }], [{ key: "seen", revision: r0 }]),
+      // Sees the write just before it in the same group, not the committed r0.
+      b.write([{ type: "put", key: "seen", record: record("2") }], [{ key: "seen", revision: r0 + 2 }]),
+      // Stale: r0 was replaced twice in this group.
+      b.write([{ type: "put", key: "seen", record: record("stale") }], [{ key: "seen", revision: r0 }]),
+      b.write([{ type: "put", key: "claim", record: record("first") }], [{ key: "claim", revision: null }]),
+      b.write([{ type: "put", key: "claim", record: record("second") }], [{ key: "claim", revision: null }]),
+      // A delete earlier in the group makes the key absent for the next one.
+      b.write([{ type: "del", key: "seen" }], [{ key: "seen", revision: r0 + 3 }]),
+      b.write([{ type: "put", key: "seen", record: record("again") }], [{ key: "seen", revision: null }]),
+      b.write([{ type: "put", key: "free", record: record("f") }]),
+    ];
+    const results = await Promise.allSettled([inFlight, ...group]);
+    const outcome = results.map((r) =>
+      r.status === "fulfilled" ? r.value : conflict(r.reason) && "CONFLICT",
+    );
+    expect(outcome).toEqual([r0 + 1, r0 + 2, r0 + 3, "CONFLICT", r0 + 4, "CONFLICT", r0 + 5, r0 + 6, r0 + 7]);
+    expect(text((await b.get("seen"))?.value)).toBe("again");
+    expect((await b.get("seen"))?.meta.revision).toBe(r0 + 6);
+    expect(text((await b.get("claim"))?.value)).toBe("first");
+    expect((await b.get("free"))?.meta.revision).toBe(r0 + 7);
+    // The failed writes consumed no revision: the next write follows the last commit.
+    expect(await b.write([])).toBe(r0 + 8);
+    await b.close();
+  });
+
+  it("gives many concurrent writes strictly increasing revisions in the order they were made", async () => {
+    const b = await open();
+    const revisions = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        b.write([
+          { type: "put", key: `k${i % 7}`, record: record(String(i)) },
+          { type: "put", key: `log/${i}`, record: record(String(i)) },
+        ]),
+      ),
+    );
+    for (let i = 1; i < revisions.length; i++) expect(revisions[i]).toBe(revisions[i - 1]! + 1);
+    // Every put of a write carries that write's revision; the last writer of a key wins.
+    expect((await b.get("log/150"))?.meta.revision).toBe(revisions[150]);
+    expect(text((await b.get("k3"))?.value)).toBe("199");
+    expect((await b.get("k3"))?.meta.revision).toBe(revisions[199]);
+    await b.close();
+  });
+
+  it("lets exactly one of many concurrent if_absent writers win, and loses no if_revision increment", async () => {
+    const b = await open();
+    const claims = await Promise.allSettled(
+      Array.from({ length: 64 }, (_, i) =>
+        b.write(
+          [{ type: "put", key: "claim", record: record(String(i)) }],
+          [{ key: "claim", revision: null }],
+        ),
+      ),
+    );
+    const won = claims.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+    expect(won).toHaveLength(1);
+    expect(claims.every((r) => r.status === "fulfilled" || conflict(r.reason))).toBe(true);
+    expect(text((await b.get("claim"))?.value)).toBe(String(won[0]));
+
+    await b.write([{ type: "put", key: "counter", record: record("0") }]);
+    let retries = 0;
+    const increment = async () => {
+      for (;;) {
+        const current = (await b.get("counter"))!;
+        const next = record(String(Number(text(current.value)) + 1));
+        try {
+          return await b.write(
+            [{ type: "put", key: "counter", record: next }],
+            [{ key: "counter", revision: current.meta.revision }],
+          );
+        } catch (err) {
+          if (!conflict(err)) throw err;
+          retries++;
+        }
+      }
+    };
+    const revisions = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const mine: number[] = [];
+        for (let i = 0; i < 10; i++) mine.push(await increment());
+        return mine;
+      }),
+    );
+    expect(text((await b.get("counter"))?.value)).toBe("160");
+    expect(new Set(revisions.flat()).size).toBe(160);
+    expect(retries).toBeGreaterThan(0);
+    await b.close();
+  });
+});
+
+describe("the group committer", () => {
+  const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
+    createGroupCommitter({
+      revision: 10,
+      readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
+      commit,
+    });
+
+  it("commits the writes that arrive during a commit as one group, and the counter as its last revision", async () => {
+    const groups: Array<[number[], number]> = [];
+    const c = committer(async (writes, revision) => {
+      groups.push([writes.map((w) => w.revision), revision]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    const first = c.write([]);
+    const rest = Array.from({ length: 63 }, () => c.write([{ type: "del", key: "k" }]));
+    expect(await Promise.all([first, ...rest])).toEqual(Array.from({ length: 64 }, (_, i) => 11 + i));
+    expect(groups).toEqual([
+      [[11], 11],
+      [Array.from({ length: 63 }, (_, i) => 12 + i), 74],
+    ]);
+  });
+
+  it("fails every write of a group whose commit fails, keeps the revision, and goes on with the next group", async () => {
+    let calls = 0;
+    const c = committer(async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (calls === 2) throw new Error("disk full");
+    });
+    const first = c.write([]);
+    const doomed = [c.write([]), c.write([], [{ key: "x", revision: 3 }]), c.write([])];
+    const results = await Promise.allSettled([first, ...doomed]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      11,
+      "disk full",
+      'key "x" does not exist, not revision 3',
+      "disk full",
+    ]);
+    expect(await c.write([])).toBe(12);
+    await c.flush();
+  });
+});
