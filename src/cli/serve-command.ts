@@ -35,6 +35,11 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --watch-retention N    change events kept for Watch   env ANYKV_WATCH_RETENTION default 10000
                          clients that resume
   --watch-retention-age DUR  oldest event kept          env ANYKV_WATCH_RETENTION_AGE default 1h
+  --max-decode-expansion N  payload bytes a stored value env ANYKV_MAX_DECODE_EXPANSION default 64
+                         may decode to per stored byte (past the first MiB)
+  --max-decode-nodes N   values one stored value may    env ANYKV_MAX_DECODE_NODES default 2000000
+                         decode to
+  --max-int-digits N     decimal digits of an int       env ANYKV_MAX_INT_DIGITS default 4300
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -62,6 +67,9 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "no-code": { type: "boolean" }, // the default since code became opt-in; kept so old command lines run
       "watch-retention": { type: "string" },
       "watch-retention-age": { type: "string" },
+      "max-decode-expansion": { type: "string" },
+      "max-decode-nodes": { type: "string" },
+      "max-int-digits": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -110,6 +118,12 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (retention) options.watchRetention = integer(retention, "watch retention");
   const retentionAge = pick(values["watch-retention-age"], "ANYKV_WATCH_RETENTION_AGE");
   if (retentionAge) options.watchRetentionMs = parseDuration(retentionAge);
+  const decodeExpansion = pick(values["max-decode-expansion"], "ANYKV_MAX_DECODE_EXPANSION");
+  if (decodeExpansion) options.maxDecodeExpansion = integer(decodeExpansion, "max decode expansion");
+  const decodeNodes = pick(values["max-decode-nodes"], "ANYKV_MAX_DECODE_NODES");
+  if (decodeNodes) options.maxDecodeNodes = integer(decodeNodes, "max decode nodes");
+  const intDigits = pick(values["max-int-digits"], "ANYKV_MAX_INT_DIGITS");
+  if (intDigits) options.maxIntDigits = integer(intDigits, "max int digits");
   if (values["allow-code"] && values["no-code"])
     throw new RangeError("invalid configuration: --allow-code and --no-code contradict each other");
   const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;

@@ -39,7 +39,10 @@ export function fromWireValue(value: Value | undefined, options: DataToJsOptions
     case "json":
       return toJson(JsonValueSchema, kind.value);
     case "data":
-      return dataToJs(dataFromWire(kind.value, { maxDepth: 10_000 }), options);
+      return dataToJs(
+        dataFromWire(kind.value, { maxDepth: 10_000, maxIntDigits: Number.MAX_SAFE_INTEGER }),
+        options,
+      );
     case "code":
       return options.reviveCode(kind.value.language, kind.value.source);
     case "message":

@@ -1,4 +1,5 @@
 import type { Data } from "./data.js";
+import type { PickleLimits } from "./pickle/index.js";
 
 /** The names of the codecs, as recorded in each key's metadata. */
 export type CodecName = "raw" | "text" | "json" | "pickle";
@@ -13,6 +14,9 @@ export interface Codec {
   readonly contentType: string;
   /** Data → bytes. Throws INVALID_VALUE when the codec cannot hold the value. */
   encode(value: Data): Uint8Array;
-  /** Bytes → Data. Throws DECODE_FAILED when the bytes are not this codec's. */
-  decode(bytes: Uint8Array): Data;
+  /**
+   * Bytes → Data. Throws DECODE_FAILED when the bytes are not this codec's, LIMIT_EXCEEDED when
+   * they decode to more than `limits` allow (only pickles can expand beyond their size).
+   */
+  decode(bytes: Uint8Array, limits?: PickleLimits): Data;
 }

@@ -12,5 +12,5 @@ export const pickleCodec: Codec = {
   name: "pickle",
   contentType: "application/python-pickle",
   encode: encodePickle,
-  decode: (bytes) => decodePickle(bytes),
+  decode: (bytes, limits) => decodePickle(bytes, limits),
 };

@@ -22,9 +22,15 @@ export interface DataLimits {
    * @default 64
    */
   readonly maxDepth: number;
+  /**
+   * Most decimal digits of an int (parsing and printing decimal costs time quadratic in the
+   * digits); `--max-int-digits`.
+   * @default 4300
+   */
+  readonly maxIntDigits: number;
 }
 
-export const defaultDataLimits: DataLimits = Object.freeze({ maxDepth: 64 });
+export const defaultDataLimits: DataLimits = Object.freeze({ maxDepth: 64, maxIntDigits: 4300 });
 
 const INT_PATTERN = /^-?(0|[1-9][0-9]*)$/;
 
@@ -41,6 +47,12 @@ export function dataFromWire(message: DataMessage, limits: DataLimits = defaultD
     case "boolValue":
       return data.bool(kind.value);
     case "intValue":
+      if (kind.value.length - (kind.value.startsWith("-") ? 1 : 0) > limits.maxIntDigits) {
+        throw new AnykvError(
+          "LIMIT_EXCEEDED",
+          `int_value has more than ${limits.maxIntDigits} decimal digits; limit raised with --max-int-digits`,
+        );
+      }
       if (!INT_PATTERN.test(kind.value)) {
         throw new AnykvError("INVALID_VALUE", `int_value "${kind.value}" is not a decimal integer`);
       }

@@ -118,6 +118,25 @@ export interface ServerOptions {
    */
   readonly watchRetentionMs: number;
   /**
+   * Most payload bytes (str, bytes, big ints; shared references counted each time) that a stored
+   * value may decode to per byte of its stored form, past the first MiB; RESOURCE_EXHAUSTED
+   * beyond (`--max-decode-expansion`).
+   * @default 64
+   */
+  readonly maxDecodeExpansion: number;
+  /**
+   * Most values (containers and scalars, shared references counted each time) that one stored
+   * value may decode to; RESOURCE_EXHAUSTED beyond (`--max-decode-nodes`).
+   * @default 2000000
+   */
+  readonly maxDecodeNodes: number;
+  /**
+   * Most decimal digits of an int, read or written (decimal conversion costs time quadratic in
+   * the digits; 4300 is CPython's own limit); RESOURCE_EXHAUSTED beyond (`--max-int-digits`).
+   * @default 4300
+   */
+  readonly maxIntDigits: number;
+  /**
    * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
    * @default 10000
    */
@@ -147,6 +166,9 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   shutdownTimeoutMs: 10_000,
   watchRetention: 10_000,
   watchRetentionMs: 3_600_000,
+  maxDecodeExpansion: 64,
+  maxDecodeNodes: 2_000_000,
+  maxIntDigits: 4300,
 });
 
 /** Merges options over the defaults and checks them once, at start-up. */
@@ -172,6 +194,13 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!(Number.isInteger(o.watchRetention) && o.watchRetention >= 0))
     fail("watch retention must be a whole number of events, 0 or more");
   if (!(o.watchRetentionMs >= 0)) fail("watch retention age must not be negative");
+  for (const [name, value] of [
+    ["max decode expansion", o.maxDecodeExpansion],
+    ["max decode nodes", o.maxDecodeNodes],
+    ["max int digits", o.maxIntDigits],
+  ] as const) {
+    if (!(Number.isSafeInteger(value) && value >= 1)) fail(`${name} must be a positive integer`);
+  }
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,

@@ -81,7 +81,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     store,
     defaultMode: o.defaultMode,
     raiseOnNonexist: o.raiseOnNonexist,
-    dataLimits: { maxDepth: o.maxDepth },
+    dataLimits: { maxDepth: o.maxDepth, maxIntDigits: o.maxIntDigits },
+    decodeLimits: {
+      maxExpansion: o.maxDecodeExpansion,
+      maxItems: o.maxDecodeNodes,
+      maxIntDigits: o.maxIntDigits,
+    },
     maxBatchSize: o.maxBatchSize,
     models,
     defaultModel: o.defaultModel,

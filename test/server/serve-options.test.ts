@@ -76,3 +76,27 @@ describe("durability setting", () => {
     expect(() => serveOptions(["--sync", "sometimes"], {})).toThrow(/sync "sometimes" is not always or none/);
   });
 });
+
+describe("decode limits", () => {
+  it("reads --max-decode-expansion, --max-decode-nodes and --max-int-digits over the environment", () => {
+    expect(serveOptions([], {})).toMatchObject({
+      maxDecodeExpansion: 64,
+      maxDecodeNodes: 2_000_000,
+      maxIntDigits: 4300,
+    });
+    const env = {
+      ANYKV_MAX_DECODE_EXPANSION: "300",
+      ANYKV_MAX_DECODE_NODES: "10",
+      ANYKV_MAX_INT_DIGITS: "100000",
+    };
+    expect(serveOptions([], env)).toMatchObject({
+      maxDecodeExpansion: 300,
+      maxDecodeNodes: 10,
+      maxIntDigits: 100_000,
+    });
+    expect(serveOptions(["--max-int-digits", "50"], env)).toMatchObject({ maxIntDigits: 50 });
+    expect(() => serveOptions(["--max-decode-nodes", "0"], {})).toThrow(
+      /max decode nodes must be a positive/,
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { AnykvError } from "../../errors.js";
 import type { Data } from "../data.js";
-import type { PickleLimits } from "./pickle-limits.js";
+import { EXPANSION_ALLOWANCE, LIMIT_FLAGS, type PickleLimits } from "./pickle-limits.js";
 
 /**
  * Running totals of how big a decoded value is once every memo reference is
@@ -24,7 +24,19 @@ export class Expansion {
   /** Payload of ints read from LONG opcodes; smaller ints count as nothing. */
   private readonly bigInts = new WeakMap<Data, number>();
 
-  constructor(readonly limits: PickleLimits) {}
+  /** The payload this pickle may expand to: maxBytes, or less by maxExpansion for its size. */
+  private readonly maxPayload: number;
+  private readonly byRatio: boolean;
+
+  constructor(
+    readonly limits: PickleLimits,
+    /** Size of the pickle, for maxExpansion. */
+    private readonly inputBytes: number,
+  ) {
+    const ratioBound = EXPANSION_ALLOWANCE + limits.maxExpansion * inputBytes;
+    this.byRatio = ratioBound < limits.maxBytes;
+    this.maxPayload = Math.min(ratioBound, limits.maxBytes);
+  }
 
   noteBigInt(d: Data, bytes: number): void {
     if (bytes > 8) this.bigInts.set(d, bytes);
@@ -83,14 +95,19 @@ export class Expansion {
   check(total: Size): void {
     if (total.count > this.limits.maxItems) {
       throw new AnykvError(
-        "DECODE_FAILED",
-        `pickle expands to more than ${this.limits.maxItems} values (memo references counted each time); limit maxItems`,
+        "LIMIT_EXCEEDED",
+        `pickle expands to more than ${this.limits.maxItems} values (memo references counted each time); ` +
+          `limit maxItems, raised with ${LIMIT_FLAGS.maxItems}`,
       );
     }
-    if (total.payload > this.limits.maxBytes) {
+    if (total.payload > this.maxPayload) {
       throw new AnykvError(
-        "DECODE_FAILED",
-        `pickle expands to more than ${this.limits.maxBytes} bytes of str/bytes/int payload; limit maxBytes`,
+        "LIMIT_EXCEEDED",
+        this.byRatio
+          ? `pickle of ${this.inputBytes} bytes expands to more than ${this.maxPayload} bytes of str/bytes/int ` +
+              `payload (memo references counted each time), over ${this.limits.maxExpansion} bytes per byte; ` +
+              `limit maxExpansion, raised with ${LIMIT_FLAGS.maxExpansion}`
+          : `pickle expands to more than ${this.maxPayload} bytes of str/bytes/int payload; limit maxBytes`,
       );
     }
   }

@@ -80,7 +80,9 @@ const {
 export function decodePickle(bytes: Uint8Array, limits?: Partial<PickleLimits>): Data {
   const unpickler = new Unpickler(
     bytes,
-    limits === undefined ? defaultPickleLimits : resolvePickleLimits(limits),
+    limits === undefined || limits === defaultPickleLimits
+      ? defaultPickleLimits
+      : resolvePickleLimits(limits),
   );
   try {
     const value = unpickler.load();
@@ -131,7 +133,7 @@ class Unpickler {
 
   constructor(bytes: Uint8Array, limits: PickleLimits) {
     this.input = new PickleInput(bytes);
-    this.expansion = new Expansion(limits);
+    this.expansion = new Expansion(limits, bytes.length);
     this.build = new NodeBuilder(this.expansion);
     this.memo = new PickleMemo(limits.maxMemo);
   }

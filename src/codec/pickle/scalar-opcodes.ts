@@ -4,6 +4,7 @@ import type { Expansion } from "./expansion.js";
 import { decodeLong } from "./long-codec.js";
 import { Op } from "./opcodes.js";
 import type { PickleInput } from "./pickle-input.js";
+import { LIMIT_FLAGS } from "./pickle-limits.js";
 import {
   badText,
   decodeQuotedString,
@@ -78,9 +79,9 @@ export function readScalar(
     case BININT:
       return { type: "int", value: BigInt(input.i32("BININT")) };
     case LONG1:
-      return long(input, input.u8("LONG1"), "LONG1", expansion);
+      return long(input, input.u8("LONG1"), "LONG1", at, expansion);
     case LONG4:
-      return long(input, nonNegative(input.i32("LONG4"), "LONG4", at), "LONG4", expansion);
+      return long(input, nonNegative(input.i32("LONG4"), "LONG4", at), "LONG4", at, expansion);
     case INT:
     case LONG:
       return textInt(op === LONG, at, input, expansion);
@@ -142,10 +143,36 @@ function bytes(type: "bytes" | "bytearray", input: PickleInput, size: number, op
   return { type, value: input.slice(size, opcode).slice() };
 }
 
-function long(input: PickleInput, size: number, opcode: string, expansion: Expansion): Data {
-  const value: Data = { type: "int", value: decodeLong(input.slice(size, opcode)) };
+function long(input: PickleInput, size: number, opcode: string, at: number, expansion: Expansion): Data {
+  const bytes = input.slice(size, opcode);
+  const max = expansion.limits.maxIntDigits;
+  // An int whose shortest form takes `size` bytes is at least 2^(8·size − 9): refused before
+  // it is even converted when that alone has too many digits.
+  if (size > 1 && Math.floor((8 * size - 9) * Math.LOG10E * Math.LN2) + 1 > max) throw tooManyDigits(max, at);
+  const value: Data = { type: "int", value: decodeLong(bytes) };
+  if (decimalDigits(value.value) > max) throw tooManyDigits(max, at);
   expansion.noteBigInt(value, size);
   return value;
+}
+
+/** Decimal digits of `x` without converting it to decimal, except right at a limit. */
+export function decimalDigits(x: bigint): number {
+  const magnitude = x < 0n ? -x : x;
+  if (magnitude < 10n ** 15n) return magnitude.toString().length;
+  const hex = magnitude.toString(16); // linear, unlike toString(10)
+  const bits = (hex.length - 1) * 4 + Number.parseInt(hex[0] ?? "1", 16).toString(2).length;
+  // 2^(bits−1) <= magnitude < 2^bits
+  const low = Math.floor((bits - 1) * Math.LOG10E * Math.LN2) + 1;
+  const high = Math.floor(bits * Math.LOG10E * Math.LN2) + 1;
+  return low === high ? low : magnitude.toString().length;
+}
+
+function tooManyDigits(max: number, at: number): AnykvError {
+  return new AnykvError(
+    "LIMIT_EXCEEDED",
+    `pickle has an int of more than ${max} decimal digits at byte ${at}; ` +
+      `limit maxIntDigits, raised with ${LIMIT_FLAGS.maxIntDigits}`,
+  );
 }
 
 /** INT ("I01" and "I00" are Python 2's True and False) and LONG (with Python 2's trailing "L"). */

@@ -7,6 +7,7 @@ import { deserialize } from "../../codec/deserialize.js";
 import { inertCode } from "../../codec/inert-code.js";
 import { type JsonValue, jsonToData } from "../../codec/json-data.js";
 import { type Model, modelGet, modelJson, modelPut } from "../../codec/models/index.js";
+import { defaultPickleLimits, type PickleLimits } from "../../codec/pickle/index.js";
 import { serialize } from "../../codec/serialize.js";
 import type { ModeName, TypedValue } from "../../codec/typed-value.js";
 import { type DataLimits, defaultDataLimits } from "../../codec/wire-data.js";
@@ -32,6 +33,11 @@ export interface StoreServiceDeps {
   readonly raiseOnNonexist?: boolean;
   /** Limits on values that come off the wire. */
   readonly dataLimits?: DataLimits;
+  /**
+   * Limits on what a stored value may decode to (LIMIT_EXCEEDED beyond); unset fields keep
+   * the pickle reader's defaults.
+   */
+  readonly decodeLimits?: Partial<PickleLimits>;
   /**
    * Most items (keys, puts, deletes, ops) in one GetMany, PutMany, DeleteMany or Batch;
    * RESOURCE_EXHAUSTED beyond.
@@ -145,11 +151,12 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
   const raiseByDefault = deps.raiseOnNonexist ?? true;
   const mode = (m: Mode) => modeName(m, defaultMode);
   const defaultModel = deps.defaultModel ?? "";
+  const decodeLimits: PickleLimits = { ...defaultPickleLimits, ...deps.decodeLimits };
   const allowCode = deps.allowCode ?? false;
   // Code comes out of a read only on a server that allows it, and only from bytes that
   // anykv's own pickle writer wrote (it refuses plain dicts shaped like the code marker).
   const decode = (entry: Entry, readMode: ModeName): TypedValue => {
-    const value = deserialize(entry.value, entry.meta, readMode, entry.key);
+    const value = deserialize(entry.value, entry.meta, readMode, entry.key, decodeLimits);
     return allowCode && entry.meta.codec === "pickle" ? value : inertCode(value);
   };
   const lookup = (name: string): Model => {

@@ -31,19 +31,29 @@ export const u64 = (n: bigint): number[] =>
 export const sbu = (s: string): string => `\x8c${String.fromCharCode(s.length)}${s}`;
 
 /**
- * Decodes `bytes`, expecting a DECODE_FAILED AnykvError within `withinMs`;
+ * Decodes `bytes`, expecting a DECODE_FAILED (or `code`) AnykvError within `withinMs`;
  * returns its message. Anything else (success, another error type) fails.
  */
-export function refusedWith(bytes: Uint8Array, limits?: Partial<PickleLimits>, withinMs = 2000): string {
+export function refusedWith(
+  bytes: Uint8Array,
+  limits?: Partial<PickleLimits>,
+  withinMs = 2000,
+  code: "DECODE_FAILED" | "LIMIT_EXCEEDED" = "DECODE_FAILED",
+): string {
   const started = performance.now();
   try {
     decodePickle(bytes, limits);
   } catch (err) {
     const took = performance.now() - started;
     if (!(err instanceof AnykvError)) throw new Error(`threw a non-AnykvError: ${String(err)}`);
-    if (err.code !== "DECODE_FAILED") throw new Error(`threw ${err.code}: ${err.message}`);
+    if (err.code !== code) throw new Error(`threw ${err.code}: ${err.message}`);
     if (took > withinMs) throw new Error(`took ${took.toFixed(0)} ms to refuse: ${err.message}`);
     return err.message;
   }
   throw new Error("decodePickle accepted it");
+}
+
+/** Decodes `bytes`, expecting LIMIT_EXCEEDED (a budget, RESOURCE_EXHAUSTED) within `withinMs`; returns its message. */
+export function exceededWith(bytes: Uint8Array, limits?: Partial<PickleLimits>, withinMs = 2000): string {
+  return refusedWith(bytes, limits, withinMs, "LIMIT_EXCEEDED");
 }

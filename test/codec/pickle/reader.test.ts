@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Data, data } from "../../../src/codec/data.js";
 import { decodePickle, encodePickle, isPickle } from "../../../src/codec/pickle/index.js";
-import { pk, refusedWith, sbu, u64 } from "./pickle-bytes.js";
+import { exceededWith, pk, sbu, u32, u64 } from "./pickle-bytes.js";
 
 /** The reader's semantics on hand-made pickles: Python 2 forms, stack and memo opcodes, Python's dict rules. */
 
@@ -248,9 +248,44 @@ describe("limits", () => {
   it("maxItems and maxBytes", () => {
     const list = encodePickle(data.list(Array.from({ length: 100 }, (_, k) => data.int(k))));
     expect(decodePickle(list, { maxItems: 101 }).type).toBe("list");
-    expect(refusedWith(list, { maxItems: 100 })).toMatch(/more than 100 values/);
+    expect(exceededWith(list, { maxItems: 100 })).toMatch(/more than 100 values.*--max-decode-nodes/);
     const str = encodePickle(data.str("x".repeat(1000)));
-    expect(refusedWith(str, { maxBytes: 999 })).toMatch(/more than 999 bytes/);
+    expect(exceededWith(str, { maxBytes: 999 })).toMatch(/more than 999 bytes/);
+  });
+
+  // Issue #14: a 1 MiB pickle that references one 1 MiB str 250 times became a 262 MB answer.
+  it("maxExpansion: one 1 MiB str referenced 250 times", () => {
+    const big = "x".repeat(1024 * 1024);
+    const bytes = pk("\x80\x04]\x94X", u32(big.length), big, "\x940(", "h\x01".repeat(250), "e.");
+    expect(exceededWith(bytes, undefined, 500)).toMatch(
+      /^pickle of 1049090 bytes expands to more than \d+ bytes .*over 64 bytes per byte; limit maxExpansion, raised with --max-decode-expansion$/,
+    );
+    expect(decodePickle(bytes, { maxExpansion: 300 }).type).toBe("list");
+    // Below the first MiB any pickle may expand, however small it is.
+    const small = pk("\x80\x04]\x94X", u32(1000), "y".repeat(1000), "\x940(", "h\x01".repeat(999), "e.");
+    expect(decodePickle(small, { maxExpansion: 1 }).type).toBe("list");
+  });
+
+  // Issue #14: a 3.9 MB LONG4 int cost 5–10 s of CPU per read (its conversion to decimal).
+  it("maxIntDigits: a 3.9 MB LONG4 int is refused before it is converted", () => {
+    const size = 3_900_000;
+    const bytes = pk("\x80\x04\x8b", u32(size), "\x01".repeat(size), ".");
+    expect(exceededWith(bytes, undefined, 500)).toMatch(
+      /^pickle has an int of more than 4300 decimal digits at byte 2; limit maxIntDigits, raised with --max-int-digits$/,
+    );
+  });
+
+  it("maxIntDigits: exact at the limit, in LONG1 and LONG4", () => {
+    const at = (x: bigint) => encodePickle(data.int(x));
+    const limit = 4300;
+    for (const x of [10n ** 4299n, 10n ** 4300n - 1n, -(10n ** 4300n - 1n)]) {
+      expect(decodePickle(at(x), { maxIntDigits: limit })).toEqual(data.int(x));
+    }
+    for (const x of [10n ** 4300n, -(10n ** 4300n)]) {
+      expect(exceededWith(at(x), { maxIntDigits: limit })).toMatch(/more than 4300 decimal digits/);
+    }
+    expect(exceededWith(at(2n ** 100n), { maxIntDigits: 30 })).toMatch(/more than 30 decimal digits/);
+    expect(decodePickle(at(2n ** 100n), { maxIntDigits: 31 })).toEqual(data.int(2n ** 100n));
   });
 
   it.each([0, -1, 1.5, Number.NaN])("rejects a limit of %s", (value) => {
