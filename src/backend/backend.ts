@@ -67,6 +67,9 @@ export interface Condition {
   readonly revision: number | null;
 }
 
+/** The most keys in one page of Backend.scanKeys. */
+export const KEY_PAGE = 1000;
+
 /** A key range, like abstract-level's iterator options. Keys compare by Unicode code point. */
 export interface ScanRange {
   readonly gte?: string;
@@ -99,6 +102,11 @@ export interface Backend {
   write(ops: readonly WriteOp[], conditions?: readonly Condition[]): Promise<number>;
   /** Records in key order (reversed on request). Stops early when the signal aborts. */
   scan(range: ScanRange): AsyncIterable<readonly [string, StoredRecord]>;
+  /**
+   * The keys scan() would return, without their records, in pages (arrays of keys, in order;
+   * never empty): key listings read no values and pay for one step per page, not per key.
+   */
+  scanKeys(range: ScanRange): AsyncIterable<readonly string[]>;
   /** Flushes and releases the backend; later calls fail with UNAVAILABLE. */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { Level } from "level";
 import { AnykvError } from "../errors.js";
-import type { Backend, StoredRecord } from "./backend.js";
+import { type Backend, KEY_PAGE, type ScanRange, type StoredRecord } from "./backend.js";
 import { createGroupCommitter, type GroupedWrite } from "./group-commit.js";
 import { decodeRecord, encodeRecord } from "./record-encoding.js";
 
@@ -82,10 +82,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     async *scan(range) {
       if (db.status !== "open") throw closedError();
       const iterator = db.iterator({
-        gte: RECORD + (range.gte ?? ""),
-        lt: range.lt === undefined ? String.fromCharCode(RECORD.charCodeAt(0) + 1) : RECORD + range.lt,
-        reverse: range.reverse ?? false,
-        limit: range.limit ?? -1,
+        ...levelRange(range),
         ...(range.signal ? { signal: range.signal } : {}),
       });
       try {
@@ -95,6 +92,27 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
         }
       } catch (cause) {
         // A close while the scan runs ends it with UNAVAILABLE, as any later call.
+        throw db.status === "open" || range.signal?.aborted ? cause : closedError(cause);
+      } finally {
+        await iterator.close();
+      }
+    },
+    async *scanKeys(range) {
+      if (db.status !== "open") throw closedError();
+      const iterator = db.keys({
+        ...levelRange(range),
+        // classic-level ends a page at this many bytes (16 KiB by default): let KEY_PAGE keys fit.
+        highWaterMarkBytes: 256 * 1024,
+        ...(range.signal ? { signal: range.signal } : {}),
+      });
+      try {
+        for (;;) {
+          // One step per page: classic-level hands over up to KEY_PAGE keys at a time.
+          const page = await iterator.nextv(KEY_PAGE);
+          if (page.length === 0 || range.signal?.aborted) return;
+          yield page.map((key) => key.slice(RECORD.length));
+        }
+      } catch (cause) {
         throw db.status === "open" || range.signal?.aborted ? cause : closedError(cause);
       } finally {
         await iterator.close();
@@ -115,6 +133,16 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       throw cause;
     }
   }
+}
+
+/** A scan range as LevelDB iterator options, in the records' key space. */
+function levelRange(range: ScanRange) {
+  return {
+    gte: RECORD + (range.gte ?? ""),
+    lt: range.lt === undefined ? String.fromCharCode(RECORD.charCodeAt(0) + 1) : RECORD + range.lt,
+    reverse: range.reverse ?? false,
+    limit: range.limit ?? -1,
+  };
 }
 
 function closedError(cause?: unknown): AnykvError {

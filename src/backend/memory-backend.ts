@@ -1,5 +1,5 @@
 import { AnykvError } from "../errors.js";
-import type { Backend, StoredRecord } from "./backend.js";
+import { type Backend, KEY_PAGE, type ScanRange, type StoredRecord } from "./backend.js";
 import { createGroupCommitter } from "./group-commit.js";
 import { compareKeys, inRange } from "./key-order.js";
 
@@ -29,6 +29,13 @@ export function createMemoryBackend(): Backend {
     },
   });
 
+  // A snapshot of the keys a scan selects: writes during the scan do not disturb it.
+  const keysIn = (range: ScanRange): string[] => {
+    const keys = [...records.keys()].filter((k) => inRange(k, range)).sort(compareKeys);
+    if (range.reverse) keys.reverse();
+    return keys;
+  };
+
   return {
     capabilities: { orderedScan: true, persistent: false, shared: false },
     async get(key) {
@@ -42,17 +49,22 @@ export function createMemoryBackend(): Backend {
     write: committer.write,
     async *scan(range) {
       assertOpen();
-      // A snapshot of the matching keys: writes during the scan do not disturb it.
-      const keys = [...records.keys()].filter((k) => inRange(k, range)).sort(compareKeys);
-      if (range.reverse) keys.reverse();
       let count = 0;
-      for (const key of keys) {
+      for (const key of keysIn(range)) {
         if (range.limit !== undefined && count >= range.limit) return;
         if (range.signal?.aborted) return;
         const record = records.get(key);
         if (!record) continue;
         count++;
         yield [key, record] as const;
+      }
+    },
+    async *scanKeys(range) {
+      assertOpen();
+      const keys = keysIn(range).slice(0, range.limit);
+      for (let at = 0; at < keys.length; at += KEY_PAGE) {
+        if (range.signal?.aborted) return;
+        yield keys.slice(at, at + KEY_PAGE);
       }
     },
     async close() {

@@ -8,6 +8,11 @@ import type { Backend, ScanRange, WriteOp } from "./backend.js";
  */
 export function createPrefixedBackend(backend: Backend, prefix: string): Backend {
   const outer = (key: string) => prefix + key;
+  const inner = (range: ScanRange): ScanRange => {
+    // Without an upper bound, stop at the first key after every key under the prefix.
+    const lt = range.lt === undefined ? prefixEnd(prefix) : outer(range.lt);
+    return { ...range, gte: outer(range.gte ?? ""), ...(lt === "" ? {} : { lt }) };
+  };
   return {
     capabilities: backend.capabilities,
     get: (key) => backend.get(outer(key)),
@@ -18,11 +23,12 @@ export function createPrefixedBackend(backend: Backend, prefix: string): Backend
         conditions.map((c) => ({ ...c, key: outer(c.key) })),
       ),
     async *scan(range) {
-      // Without an upper bound, stop at the first key after every key under the prefix.
-      const lt = range.lt === undefined ? prefixEnd(prefix) : outer(range.lt);
-      const inner: ScanRange = { ...range, gte: outer(range.gte ?? ""), ...(lt === "" ? {} : { lt }) };
-      for await (const [key, record] of backend.scan(inner))
+      for await (const [key, record] of backend.scan(inner(range)))
         yield [key.slice(prefix.length), record] as const;
+    },
+    async *scanKeys(range) {
+      for await (const page of backend.scanKeys(inner(range)))
+        yield page.map((key) => key.slice(prefix.length));
     },
     close: async () => {},
   };

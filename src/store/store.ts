@@ -3,6 +3,7 @@ import { createPrefixedBackend } from "../backend/prefixed-backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
 import { cleanupUploads, readChunks } from "./chunked-values.js";
 import { type SweepTarget, startSweeper, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
+import { type KeyListingSource, keyPages } from "./key-listing.js";
 import { checkNamespace, isUnderPrefix, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
 import { changeEvents, type RecordWrite, recordOps } from "./record-writes.js";
@@ -173,7 +174,20 @@ export class Store {
 
   /** Streams the live keys of a namespace in key order. */
   async *keys(namespace: string, options: ListOptions = {}): AsyncGenerator<string> {
-    for await (const entry of this.entries(namespace, options)) yield entry.key;
+    for await (const page of this.keyPages(namespace, options)) yield* page;
+  }
+
+  /** The live keys of a listing in pages (arrays in key order), reading no records (key-listing.ts). */
+  keyPages(namespace: string, options: ListOptions = {}): AsyncGenerator<string[]> {
+    const source: KeyListingSource = {
+      namespace,
+      view: this.view(namespace),
+      backend: this.backend,
+      now: this.options.now(),
+      maxKeyBytes: this.options.maxKeyBytes,
+      entries: (o) => this.entries(namespace, o),
+    };
+    return keyPages(source, options);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Backend, NewRecord } from "../../src/backend/backend.js";
+import { type Backend, KEY_PAGE, type NewRecord, type ScanRange } from "../../src/backend/backend.js";
 import { isAnykvError } from "../../src/errors.js";
 
 /** Builds a fresh, empty backend per test; `reopen` (when persistent) closes and opens the same data. */
@@ -159,6 +159,26 @@ export function backendSuite(factory: BackendFactory): void {
       expect(range).toEqual(["a/1", "a/2"]);
       const reversed = (await collect(b.scan({ reverse: true, limit: 2 }))).map(([k]) => k);
       expect(reversed).toEqual(["\u{1F600}", "\uFFFD"]);
+      await b.close();
+    });
+
+    it("lists the same keys as scan, in pages, without their records", async () => {
+      const b = await factory.create();
+      const keys = ["b", "a/1", "a", "a/2", "\u{1F600}", "\uFFFD", "c"];
+      for (const key of keys) await b.write([{ type: "put", key, record: record(key) }]);
+      const flat = async (range: ScanRange) => (await collect(b.scanKeys(range))).flat();
+      for (const range of [{}, { gte: "a/", lt: "a0" }, { reverse: true, limit: 2 }, { gte: "d" }]) {
+        expect(await flat(range)).toEqual((await collect(b.scan(range))).map(([k]) => k));
+      }
+      await expect(collect(b.scanKeys({ gte: "\u{1F601}" }))).resolves.toEqual([]);
+      // More keys than one page: no page is empty or larger than KEY_PAGE, and together they are every key.
+      const many = Array.from({ length: KEY_PAGE + 5 }, (_, i) => `m/${String(i).padStart(5, "0")}`);
+      await b.write(many.map((key) => ({ type: "put", key, record: record("v") })));
+      const pages = await collect(b.scanKeys({ gte: "m/", lt: "m0" }));
+      expect(pages.length).toBeGreaterThan(1);
+      for (const page of pages) expect(page.length).toBeGreaterThan(0);
+      for (const page of pages) expect(page.length).toBeLessThanOrEqual(KEY_PAGE);
+      expect(pages.flat()).toEqual(many);
       await b.close();
     });
 

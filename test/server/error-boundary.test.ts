@@ -53,6 +53,13 @@ describe("the error boundary", () => {
           yield item;
         }
       },
+      // Key listings read pages of keys: the first page arrives, then the failure.
+      async *scanKeys(range) {
+        for await (const page of backend.scanKeys(range)) {
+          yield page.slice(0, 1);
+          throw new TypeError("disk details");
+        }
+      },
     };
     const keys: string[] = [];
     const err = await failure(

@@ -80,6 +80,40 @@ describe.each([
     expect(expired.every((e) => Number(e.key.slice(2)) % 2 === 0)).toBe(true);
   });
 
+  it("lists live keys without reading records, and reads them when too many are due", async () => {
+    const c = clock();
+    const store = await newStore({ now: c.now });
+    await store.put("ns", "a", input("1"), { ttlMs: 50 });
+    await store.put("ns", "b", input("1"));
+    await store.put("ns", "c", input("1"), { ttlMs: 5000 });
+    await store.put("other", "b", input("1"), { ttlMs: 50 });
+    c.advance(100);
+    let recordScans = 0;
+    const scan = store.backend.scan.bind(store.backend);
+    store.backend.scan = (range) => {
+      if (range.gte?.startsWith("d")) recordScans++;
+      return scan(range);
+    };
+    // Not swept yet: the due keys are left out by the expiry index, not by reading records.
+    expect(await collect(store.keys("ns"))).toEqual(["b", "c"]);
+    expect(await collect(store.keys("ns", { limit: 1, reverse: true }))).toEqual(["c"]);
+    expect(await collect(store.keys("other"))).toEqual([]);
+    expect(recordScans).toBe(0);
+    // More due entries than a listing reads up front (10,000): each record's expiry decides.
+    const many = Array.from({ length: 10_001 }, (_, i) => ({
+      type: "put" as const,
+      key: `k${i}`,
+      input: input("x"),
+      ttlMs: 10,
+    }));
+    await store.write("many", many);
+    await store.put("many", "live", input("1"));
+    c.advance(100);
+    expect(await collect(store.keys("many"))).toEqual(["live"]);
+    expect(await collect(store.keys("ns"))).toEqual(["b", "c"]);
+    expect(recordScans).toBe(2);
+  });
+
   it("removes index entries whose record is gone, and the full-scan sweep agrees", async () => {
     const c = clock();
     const store = await newStore({ now: c.now });

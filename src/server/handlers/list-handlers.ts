@@ -35,18 +35,23 @@ export function createListHandlers(ctx: HandlerContext): ListHandlers {
     // backend iterator (connect-node waits for the socket to drain before asking
     // for the next message), so memory stays flat however many keys there are.
     async *listKeys(req, call: ConnectContext) {
-      const keys = ctx.store.keys(req.namespace, listOptions(req, call));
+      // The store hands out keys in pages; messages are cut from them at the batch size.
+      const pages = ctx.store.keyPages(req.namespace, listOptions(req, call));
       if (req.batchSize === 0) {
-        for await (const key of keys) yield { key };
+        for await (const page of pages) for (const key of page) yield { key };
         return;
       }
       const size = Math.min(req.batchSize, ctx.maxBatchSize);
       let batch: string[] = [];
-      for await (const key of keys) {
-        batch.push(key);
-        if (batch.length >= size) {
-          yield { keys: batch };
-          batch = [];
+      for await (const page of pages) {
+        for (let at = 0; at < page.length; ) {
+          const take = Math.min(size - batch.length, page.length - at);
+          batch = batch.length === 0 && take === page.length ? page : batch.concat(page.slice(at, at + take));
+          at += take;
+          if (batch.length >= size) {
+            yield { keys: batch };
+            batch = [];
+          }
         }
       }
       if (batch.length > 0) yield { keys: batch };
