@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Generates Python stubs (messages, type stubs and gRPC services) for anykv's API:
 #   bash scripts/gen-python.sh [OUT]          # OUT defaults to test/python/gen (gitignored)
-# Needs grpcio-tools (pip install grpcio-tools); then `sys.path.insert(0, OUT)` and
-# `from anykv.v1 import store_pb2, store_pb2_grpc`.
+# Needs grpcio-tools (pip install grpcio-tools; PYTHON=/path/to/python picks the interpreter);
+# then `sys.path.insert(0, OUT)` and `from anykv.v1 import store_pb2, store_pb2_grpc`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-test/python/gen}"
@@ -11,5 +11,5 @@ mkdir -p "$out"
 # googleapis-common-protos, and gRPC's health and reflection with grpcio-health-checking
 # and grpcio-reflection.
 mapfile -t files < <(cd proto && find anykv -name '*.proto' | sort)
-python3 -m grpc_tools.protoc -I proto --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" "${files[@]}"
+"${PYTHON:-python3}" -m grpc_tools.protoc -I proto --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" "${files[@]}"
 echo "Python stubs for ${files[*]} in $out"

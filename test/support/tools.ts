@@ -1,18 +1,34 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
 /**
+ * The Python interpreters of the virtualenvs scripts/setup-test-tools.sh makes: `python3` has
+ * test/python/requirements.txt (grpcio, pydantic, anystore[http] 1.2.7, …), `python3-putfs`
+ * has requirements-putfs.txt (anystore 1.5.x with putfs). Tests never use a system Python.
+ */
+const PYTHONS: Readonly<Record<string, string>> = {
+  python3: join(ROOT, ".tools/venv/bin/python"),
+  "python3-putfs": join(ROOT, ".tools/venv-putfs/bin/python"),
+};
+
+/**
  * The path of a tool the tests run for real (grpcurl, grpc-health-probe, python3, curl):
- * .tools/bin first (where scripts/setup-test-tools.sh installs), then PATH. A missing
- * tool fails the test with what to run; it never skips it.
+ * .tools/bin first (where scripts/setup-test-tools.sh installs), then PATH; python3 and
+ * python3-putfs are the project's virtualenvs' only. A missing tool fails the test with what
+ * to run; it never skips it.
  */
 export function tool(name: string): string {
-  const dirs = [join(ROOT, ".tools/bin"), ...(process.env.PATH ?? "").split(delimiter).filter(Boolean)];
+  const python = PYTHONS[name];
+  const dirs =
+    python !== undefined
+      ? [dirname(python)]
+      : [join(ROOT, ".tools/bin"), ...(process.env.PATH ?? "").split(delimiter).filter(Boolean)];
+  const file = python !== undefined ? "python" : name;
   for (const dir of dirs) {
-    const candidate = join(dir, name);
+    const candidate = join(dir, file);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -25,6 +41,9 @@ export function tool(name: string): string {
       `scripts/go-tools.txt into .tools/bin and the packages of test/python/requirements.txt)`,
   );
 }
+
+/** PATH with the venv's python3 first, for scripts the tests run (gen-python.sh, gen-test-models.sh). */
+export const venvPath = [dirname(PYTHONS.python3 ?? ""), process.env.PATH ?? ""].join(delimiter);
 
 /** What a finished process said. */
 export interface RunResult {
@@ -46,7 +65,7 @@ export function run(
       [...args],
       {
         cwd: ROOT,
-        env: { ...process.env, ...options.env },
+        env: { ...process.env, PATH: venvPath, ...options.env },
         timeout: options.timeoutMs ?? 60_000,
         maxBuffer: 16 * 1024 * 1024,
         encoding: "utf8",
