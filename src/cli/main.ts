@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { isAnykvError } from "../errors.js";
 import { CLIENT_USAGE, runClientCommand } from "./client-commands.js";
 import { serve } from "./serve-command.js";
@@ -7,6 +8,7 @@ const USAGE = `usage: anykv <command> [options]
 
 commands:
   serve     run the server (anykv serve --help)
+  --version print the version
 
 ${CLIENT_USAGE}
 `;
@@ -22,10 +24,20 @@ async function main(argv: readonly string[]): Promise<void> {
     case "info":
     case "keys":
       return runClientCommand(command, rest);
+    case "--version":
+    case "-V":
+      process.stdout.write(`${version()}\n`);
+      return;
     default:
       process.stderr.write(USAGE);
       process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
   }
+}
+
+/** The package's version, from the package.json next to dist/ (in the repository and when installed). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+  return String((pkg as { version?: unknown }).version);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -3,57 +3,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/server.js";
+import { examples, README_URL, withAssertions } from "../support/readme-blocks.js";
 import { startTestServer } from "../support/server.js";
 
 /**
- * README examples are executable tests. Every ```ts block whose info string says `test`
- * (```ts test, which GitHub highlights as ts) is type-checked and run as a module against a
- * real server: it imports the package by its own name (`anykv/client`, through package.json
- * `exports` and the dist/ the global setup builds), and a line `EXPR; // RESULT` whose comment
- * is a JavaScript expression (up to an optional ` — remark`) asserts that EXPR equals RESULT.
+ * README examples are executable tests (test/support/readme-blocks.ts): every ```ts test block
+ * is type-checked and run as a module against a real server: it imports the package by its own
+ * name (`anykv/client`, through package.json `exports` and the dist/ the global setup builds).
  * A block without its own createStore continues the quick tour: it gets that tour's `store`.
  */
 const root = join(import.meta.dirname, "../..");
 const out = join(root, "dist/readme-examples");
-const README_URL = "http://127.0.0.1:50051";
-
-interface Example {
-  readonly line: number;
-  readonly source: string;
-}
-
-function examples(markdown: string): Example[] {
-  const found: Example[] = [];
-  const fence = /^```ts test\n([\s\S]*?)^```$/gm;
-  for (const match of markdown.matchAll(fence)) {
-    found.push({ line: markdown.slice(0, match.index).split("\n").length, source: match[1] ?? "" });
-  }
-  return found;
-}
-
-/** `await x; // "bar"   — remark` → `expect(await x).toEqual("bar");` when the comment is an expression. */
-function withAssertions(source: string): string {
-  return source
-    .split("\n")
-    .map((line) => {
-      const m = /^(\s*)(.+?);\s*\/\/\s*(.+?)(?:\s+—.*)?$/.exec(line);
-      if (!m || !isExpression(m[3] ?? "")) return line;
-      // `const v = EXPR; // RESULT` keeps the declaration and checks the variable.
-      const declared = /^(?:const|let|var)\s+(\w+)\s*=/.exec(m[2] ?? "");
-      if (declared) return `${m[1]}${m[2]}; expect(${declared[1]}).toEqual(${m[3]});`;
-      return `${m[1]}expect(${m[2]}).toEqual(${m[3]});`;
-    })
-    .join("\n");
-}
-
-function isExpression(text: string): boolean {
-  try {
-    new Function(`return (${text});`); // parses, never runs
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const blocks = examples(readFileSync(join(root, "README.md"), "utf8"));
 let server: RunningServer;

@@ -13,12 +13,16 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `anykv serve` (the built CLI) as its own process and waits for it to listen. */
+/**
+ * Runs `anykv serve` (the built CLI, or the `main` script given, e.g. an installed package's bin)
+ * as its own process and waits for it to listen.
+ */
 export async function spawnServer(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  main = MAIN,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, "serve", "--port", "0", ...args], {
+  const child = spawn(process.execPath, [main, "serve", "--port", "0", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
