@@ -8,6 +8,8 @@ export interface HttpRequest extends AsyncIterable<unknown> {
   readonly method?: string | undefined;
   readonly url?: string | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** Whether the whole body arrived (false after the client broke off). */
+  readonly complete?: boolean;
 }
 
 /** The parts of a Node response that the HTTP API writes (ServerResponse or Http2ServerResponse). */

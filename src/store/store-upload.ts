@@ -4,8 +4,14 @@ import { commit, type Entry, type PutOptions, type WriteTarget } from "./store-w
 import { checkCondition, hasCondition } from "./write-conditions.js";
 
 export interface UploadOptions extends PutOptions {
-  /** MIME type of the bytes; "" for application/octet-stream. */
+  /** MIME type of the bytes; "" for application/octet-stream (left "" when `imported`). */
   readonly contentType: string;
+  /**
+   * Store the bytes without kind metadata (codec and kind empty), as imported data that auto
+   * reads guess (the anystore API's PUT), instead of as raw bytes.
+   * @default false
+   */
+  readonly imported?: boolean;
   /**
    * Called with the sha256 and size of what was received, before the value is
    * stored; a throw stores nothing (the client's end-to-end check).
@@ -46,15 +52,16 @@ export async function uploadValue(
   const size = "inline" in written ? written.inline.length : written.manifest.size;
   try {
     options.verify?.({ sha256: written.sha256, size });
+    const kind = options.imported ? "" : "raw";
     const input = {
       value: "inline" in written ? written.inline : new Uint8Array(),
-      codec: "raw",
-      kind: "raw",
+      codec: kind,
+      kind,
       model: "",
-      contentType: options.contentType || "application/octet-stream",
+      contentType: options.contentType || (options.imported ? "" : "application/octet-stream"),
       ...("manifest" in written ? { chunks: written.manifest } : {}),
     };
-    const { contentType: _, verify: __, ...putOptions } = options;
+    const { contentType: _, verify: __, imported: ___, ...putOptions } = options;
     const { results } = await commit(target, [{ type: "put", key, input, ...putOptions }]);
     const result = results[0];
     if (result?.type !== "put") throw new Error("unreachable: an upload without its put");

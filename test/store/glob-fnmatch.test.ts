@@ -13,7 +13,9 @@ import { run } from "../support/tools.js";
 const ALPHABET = ["a", "b", "z", "-", "!", "]", "[", "^", "/", ".", "?", "\\"];
 const char = fc.constantFrom(...ALPHABET);
 const glob = fc.array(char, { maxLength: 8 }).map((chars) => chars.join(""));
-const key = fc.array(fc.constantFrom("a", "b", "z", "-", "!", "]", "[", "^", "/", ".", "\\"), { maxLength: 6 });
+const key = fc.array(fc.constantFrom("a", "b", "z", "-", "!", "]", "[", "^", "/", ".", "\\"), {
+  maxLength: 6,
+});
 
 describe("globs, compared with fsspec's glob_translate", () => {
   it("match the same keys for random globs over a small alphabet", async () => {
@@ -31,7 +33,10 @@ describe("globs, compared with fsspec's glob_translate", () => {
       ["[", ["["]],
       ["**/[ab]*.txt", ["a.txt", "q/b1.txt", "q/c.txt"]],
     ];
-    const all = [...hand, ...cases.map(([g, keys]) => [g, keys.map((k) => k.join(""))] as [string, string[]])];
+    const all = [
+      ...hand,
+      ...cases.map(([g, keys]) => [g, keys.map((k) => k.join(""))] as [string, string[]]),
+    ];
     const result = await run("python3-putfs", ["test/python/glob_oracle.py"], { input: JSON.stringify(all) });
     expect(result.stderr).toBe("");
     const answers = JSON.parse(result.stdout) as (boolean[] | null)[];

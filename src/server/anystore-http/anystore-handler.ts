@@ -10,6 +10,7 @@ import {
   touchValue,
 } from "./anystore-routes.js";
 import { HttpError, sendError } from "./http-errors.js";
+import { queryKeys } from "./putfs-listing.js";
 
 /** Settings of the anystore-compatible HTTP API. */
 export interface AnystoreHttpOptions {
@@ -24,7 +25,8 @@ export interface AnystoreHttpOptions {
    */
   readonly namespace?: string;
   /**
-   * Largest PUT body in bytes (413 beyond it).
+   * Largest PUT body in bytes when it must be read whole (a default model applies: the body is
+   * JSON to validate); 413 beyond it. Other bodies stream into chunked storage, of any size.
    * @default 4194304
    */
   readonly maxBodyBytes?: number;
@@ -45,10 +47,11 @@ export interface AnystoreHttp {
 }
 
 /**
- * anystore's HTTP API (anystore/api/routes.py, spoken by its `anystore+http://`
- * filesystem) over the Store: GET/HEAD/PUT/DELETE/PATCH on /{key}, key listing
- * on /{prefix}/. Writes go through gRPC's value pipeline (`pipeline`), so keys, models and
- * every other check apply as over gRPC.
+ * anystore's HTTP API over the Store, in both of its dialects: anystore 1.2's
+ * (anystore/api/routes.py, spoken by its `anystore+http://` filesystem) and putfs's
+ * (anystore 1.5's `putfs://`, putfs/api.py): GET/HEAD/PUT/DELETE/PATCH on /{key}, key
+ * listing on /{prefix}/ by GET (1.2) or QUERY (putfs). Writes go through gRPC's value
+ * pipeline (`pipeline`), so keys, models and every other check apply as over gRPC.
  */
 export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHttpOptions): AnystoreHttp {
   const { store } = pipeline;
@@ -91,14 +94,28 @@ export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHt
   };
 }
 
+const OBJECT_METHODS = "GET, HEAD, PUT, DELETE, PATCH";
+const LISTING_METHODS = "GET, QUERY";
+
+/**
+ * A path ending in `/` (or the API's root) lists keys: GET (anystore 1.2's HTTP API) or QUERY
+ * (putfs, anystore 1.5's); HEAD there is 404, as anystore answers for a directory. Any other
+ * path is a key.
+ */
 function route(r: AnystoreRequest): Promise<void> {
   const listing = r.path === "" || r.path.endsWith("/");
-  switch (r.req.method) {
+  const method = r.req.method ?? "";
+  if (listing) {
+    if (method === "GET") return listKeys(r);
+    if (method === "QUERY") return queryKeys(r);
+    if (method === "HEAD") return notFound(r);
+    throw notAllowed(method, "a path ending in / lists keys", LISTING_METHODS);
+  }
+  switch (method) {
     case "GET":
-      return listing ? listKeys(r) : getValue(r);
+      return getValue(r);
     case "HEAD":
-      // A listing path is no value: 404, as anystore answers HEAD on a directory.
-      return listing ? notFound(r) : headValue(r);
+      return headValue(r);
     case "PUT":
       return putValue(r);
     case "DELETE":
@@ -106,14 +123,12 @@ function route(r: AnystoreRequest): Promise<void> {
     case "PATCH":
       return touchValue(r);
     default:
-      throw new HttpError(
-        405,
-        `method ${r.req.method} is not served here: use GET, HEAD, PUT, DELETE or PATCH`,
-        {
-          Allow: "GET, HEAD, PUT, DELETE, PATCH",
-        },
-      );
+      throw notAllowed(method, "a key", OBJECT_METHODS);
   }
+}
+
+function notAllowed(method: string, what: string, allow: string): HttpError {
+  return new HttpError(405, `method ${method} is not served on ${what}: use ${allow}`, { Allow: allow });
 }
 
 async function notFound(r: AnystoreRequest): Promise<void> {

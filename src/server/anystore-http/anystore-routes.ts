@@ -77,17 +77,34 @@ export async function headValue(r: AnystoreRequest): Promise<void> {
 }
 
 /**
- * PUT /{key}: stores the body as raw bytes without kind metadata (codec and
- * kind empty), like data imported from anystore; gRPC reads in auto mode
- * guess what it is (and never as code). With a default model, the body must be
- * JSON that fits it, as over gRPC. 201, as anystore answers.
+ * PUT /{key}: stores the body as bytes without kind metadata (codec and kind
+ * empty), like data imported from anystore; gRPC reads in auto mode guess what
+ * it is (and never as code). The body streams into the store as it arrives
+ * (store.upload: chunks beyond one chunk's size, so memory stays bounded
+ * whatever its size; nothing is visible before its end, and a body cut short
+ * stores nothing). With a default model, the body must be JSON that fits it, as
+ * over gRPC, so it is read whole, up to maxBodyBytes. 201, as anystore answers.
  */
 export async function putValue(r: AnystoreRequest): Promise<void> {
   const key = r.store.key(r.path); // a bad key is refused before the body is read
-  const value = await readBody(r.req, r.maxBodyBytes, key);
-  await r.store.put(r.namespace, key, r.pipeline.encodeImported(key, value));
+  if (r.pipeline.importsWhole) {
+    const value = await readBody(r.req, r.maxBodyBytes, key);
+    await r.store.put(r.namespace, key, r.pipeline.encodeImported(key, value));
+  } else {
+    await r.store.upload(r.namespace, key, bodyBytes(r), { contentType: "", imported: true });
+  }
   r.res.statusCode = 201;
   r.res.end();
+}
+
+/** The request body as bytes; a client that goes away before its end is UNAVAILABLE (nothing stored). */
+async function* bodyBytes(r: AnystoreRequest): AsyncGenerator<Uint8Array> {
+  for await (const chunk of r.req) {
+    yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Uint8Array);
+  }
+  if (r.signal.aborted || !r.req.complete) {
+    throw new AnykvError("UNAVAILABLE", "the request body broke off before its end; nothing was stored");
+  }
 }
 
 /** DELETE /{key}: 204, or 404 when there was nothing to delete (anystore's answers). */
@@ -177,7 +194,8 @@ async function readBody(req: HttpRequest, max: number, key: string): Promise<Uin
   return new Uint8Array(Buffer.concat(chunks, size));
 }
 
-function drained(res: HttpResponse): Promise<void> {
+/** Resolves when the response can take more (or the client went away). */
+export function drained(res: HttpResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off("drain", done);

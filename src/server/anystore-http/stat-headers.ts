@@ -1,14 +1,16 @@
 import { type Entry, entrySize } from "../../store/store.js";
+import { servedMimetype } from "./guess-mimetype.js";
 
 /**
  * Response headers describing a stored value, as anystore's API sends them:
  * size, type, Last-Modified, Accept-Ranges and one x-anystore-* header per
  * field of anystore's Stats (name, created-at, updated-at, size, store, key,
- * mimetype). anykv adds its revision as the ETag.
+ * mimetype). A value stored without a type is served with the one its key's
+ * extension suggests, as anystore's server does. anykv adds its revision as the ETag.
  */
 export function statHeaders(entry: Entry, storeUrl: string): Record<string, string> {
   const { meta } = entry;
-  const mimetype = meta.contentType || "application/octet-stream";
+  const mimetype = servedMimetype(entry.key, meta.contentType);
   const size = String(entrySize(entry));
   return {
     "Content-Length": size,

@@ -122,6 +122,11 @@ export interface HandlerContext {
    */
   encodeImported(key: string, bytes: Uint8Array): PutInput;
   /**
+   * Whether bytes without a kind must be read whole (encodeImported): a default model applies to
+   * them, so they must be JSON that fits it. Otherwise they may be stored as they stream in.
+   */
+  readonly importsWhole: boolean;
+  /**
    * Refuses, before any byte is read, a raw value that Put would refuse (Upload stores raw bytes:
    * a server with a default model stores only values that fit it).
    */
@@ -189,6 +194,7 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
     maxBatchSize: deps.maxBatchSize ?? 1000,
     mode,
     encode,
+    importsWhole: defaultModel !== "",
     encodeImported(key, bytes) {
       if (!defaultModel) return { value: bytes, codec: "", kind: "", model: "", contentType: "" };
       let json: JsonValue;
