@@ -40,6 +40,13 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --max-decode-nodes N   values one stored value may    env ANYKV_MAX_DECODE_NODES default 2000000
                          decode to
   --max-int-digits N     decimal digits of an int       env ANYKV_MAX_INT_DIGITS default 4300
+  --decode-threads N     threads decoding large values  env ANYKV_DECODE_THREADS default cores-1 (1..4)
+                         (0: all on the event loop)
+  --decode-inline-bytes N  values up to N bytes decode  env ANYKV_DECODE_INLINE_BYTES default 16384
+                         on the event loop
+  --max-decode-ms N      time one decode may take on a  env ANYKV_MAX_DECODE_MS default 2000
+                         thread before it is stopped
+  --max-decode-queue N   decodes waiting for a thread   env ANYKV_MAX_DECODE_QUEUE default 1024
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -70,6 +77,10 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "max-decode-expansion": { type: "string" },
       "max-decode-nodes": { type: "string" },
       "max-int-digits": { type: "string" },
+      "decode-threads": { type: "string" },
+      "decode-inline-bytes": { type: "string" },
+      "max-decode-ms": { type: "string" },
+      "max-decode-queue": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -124,6 +135,14 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (decodeNodes) options.maxDecodeNodes = integer(decodeNodes, "max decode nodes");
   const intDigits = pick(values["max-int-digits"], "ANYKV_MAX_INT_DIGITS");
   if (intDigits) options.maxIntDigits = integer(intDigits, "max int digits");
+  const decodeThreads = pick(values["decode-threads"], "ANYKV_DECODE_THREADS");
+  if (decodeThreads) options.decodeThreads = integer(decodeThreads, "decode threads");
+  const inlineBytes = pick(values["decode-inline-bytes"], "ANYKV_DECODE_INLINE_BYTES");
+  if (inlineBytes) options.decodeInlineBytes = integer(inlineBytes, "decode inline bytes");
+  const decodeMs = pick(values["max-decode-ms"], "ANYKV_MAX_DECODE_MS");
+  if (decodeMs) options.maxDecodeMs = integer(decodeMs, "max decode ms");
+  const decodeQueue = pick(values["max-decode-queue"], "ANYKV_MAX_DECODE_QUEUE");
+  if (decodeQueue) options.maxDecodeQueue = integer(decodeQueue, "max decode queue");
   if (values["allow-code"] && values["no-code"])
     throw new RangeError("invalid configuration: --allow-code and --no-code contradict each other");
   const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;

@@ -1,4 +1,5 @@
 import type { ModeName } from "../codec/typed-value.js";
+import { defaultDecodePoolOptions } from "./decode/decode-pool.js";
 
 /** Everything a server can be told; flags, environment and defaults meet in resolveServerOptions. */
 export interface ServerOptions {
@@ -137,6 +138,29 @@ export interface ServerOptions {
    */
   readonly maxIntDigits: number;
   /**
+   * Threads that decode large stored values off the event loop; 0 decodes every value on it
+   * (`--decode-threads`).
+   * @default availableParallelism() − 1, at least 1 and at most 4
+   */
+  readonly decodeThreads: number;
+  /**
+   * Stored values up to this many bytes (that decode to at most 20,000 values) are decoded on
+   * the event loop; larger ones on a decode thread (`--decode-inline-bytes`).
+   * @default 16384
+   */
+  readonly decodeInlineBytes: number;
+  /**
+   * Most milliseconds one decode may run on a decode thread; past it the thread is stopped and
+   * the read is RESOURCE_EXHAUSTED (`--max-decode-ms`).
+   * @default 2000
+   */
+  readonly maxDecodeMs: number;
+  /**
+   * Most decodes waiting for a thread; RESOURCE_EXHAUSTED beyond (`--max-decode-queue`).
+   * @default 1024
+   */
+  readonly maxDecodeQueue: number;
+  /**
    * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
    * @default 10000
    */
@@ -169,6 +193,10 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   maxDecodeExpansion: 64,
   maxDecodeNodes: 2_000_000,
   maxIntDigits: 4300,
+  decodeThreads: defaultDecodePoolOptions.threads,
+  decodeInlineBytes: defaultDecodePoolOptions.inlineBytes,
+  maxDecodeMs: defaultDecodePoolOptions.budgetMs,
+  maxDecodeQueue: defaultDecodePoolOptions.maxQueue,
 });
 
 /** Merges options over the defaults and checks them once, at start-up. */
@@ -198,9 +226,15 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     ["max decode expansion", o.maxDecodeExpansion],
     ["max decode nodes", o.maxDecodeNodes],
     ["max int digits", o.maxIntDigits],
+    ["max decode ms", o.maxDecodeMs],
+    ["max decode queue", o.maxDecodeQueue],
   ] as const) {
     if (!(Number.isSafeInteger(value) && value >= 1)) fail(`${name} must be a positive integer`);
   }
+  if (!(Number.isInteger(o.decodeThreads) && o.decodeThreads >= 0 && o.decodeThreads <= 64))
+    fail("decode threads must be a whole number from 0 to 64");
+  if (!(Number.isSafeInteger(o.decodeInlineBytes) && o.decodeInlineBytes >= 0))
+    fail("decode inline bytes must be a whole number, 0 or more");
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,

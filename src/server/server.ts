@@ -10,6 +10,7 @@ import { Store } from "../store/store.js";
 import { createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
 import { createCors } from "./cors.js";
+import { createDecodePool, type DecodeStats } from "./decode/decode-pool.js";
 import { createErrorInterceptor } from "./error-mapping.js";
 import { fileRegistryOf } from "./file-registry.js";
 import { createHandlerContext } from "./handlers/handler-context.js";
@@ -28,6 +29,8 @@ export interface RunningServer {
   readonly store: Store;
   /** The registered models (what reflection serves besides anykv's own API). */
   readonly models: Models;
+  /** What the decode pool did: decodes inline and on threads, threads stopped over budget. */
+  readonly decodeStats: Readonly<DecodeStats>;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
@@ -77,6 +80,13 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     services: served.names,
   });
   // One value pipeline for gRPC/Connect and the anystore HTTP API: the same checks on every way in.
+  // Large stored values are decoded on worker threads, within a time budget (decode/decode-pool.ts).
+  const decoder = createDecodePool({
+    threads: o.decodeThreads,
+    inlineBytes: o.decodeInlineBytes,
+    budgetMs: o.maxDecodeMs,
+    maxQueue: o.maxDecodeQueue,
+  });
   const deps: StoreServiceDeps = {
     store,
     defaultMode: o.defaultMode,
@@ -92,6 +102,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     defaultModel: o.defaultModel,
     allowCode: o.allowCode,
     maxGetBytes: o.maxMessageBytes - 64 * 1024,
+    decoder,
   };
   const handler = connectNodeAdapter({
     routes: served.collect(
@@ -176,6 +187,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     port: address.port,
     store,
     models,
+    decodeStats: decoder.stats,
     close() {
       closing ??= (async () => {
         // Health answers NOT_SERVING from now on; open Watch streams hear it and end.
@@ -201,6 +213,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         clearTimeout(timer);
         for (const session of sessions) session.destroy();
         h1.closeAllConnections();
+        await decoder.close();
         await store.close();
       })();
       return closing;

@@ -145,14 +145,18 @@ export class Store {
    * value. `inspect` runs on the entry before the delete commits; when it
    * throws, nothing is deleted (a pop whose answer cannot be decoded keeps the value).
    */
-  async pop(namespace: string, key: string, inspect?: (entry: Entry) => void): Promise<Entry | undefined> {
+  async pop(
+    namespace: string,
+    key: string,
+    inspect?: (entry: Entry) => void | Promise<void>,
+  ): Promise<Entry | undefined> {
     const k = this.key(key);
     const view = this.view(namespace);
     for (;;) {
       const record = await view.get(k);
       if (!record) return undefined;
       const live = this.live(record);
-      if (live) inspect?.(toEntry(namespace, k, record));
+      if (live) await inspect?.(toEntry(namespace, k, record));
       try {
         await this.writeRecords(
           namespace,

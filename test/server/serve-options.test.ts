@@ -100,3 +100,23 @@ describe("decode limits", () => {
     );
   });
 });
+
+describe("decode pool settings", () => {
+  it("reads --decode-threads, --decode-inline-bytes, --max-decode-ms and --max-decode-queue", () => {
+    expect(serveOptions([], {})).toMatchObject({
+      decodeInlineBytes: 16_384,
+      maxDecodeMs: 2000,
+      maxDecodeQueue: 1024,
+    });
+    const env = { ANYKV_DECODE_THREADS: "0", ANYKV_MAX_DECODE_MS: "500" };
+    expect(serveOptions([], env)).toMatchObject({ decodeThreads: 0, maxDecodeMs: 500 });
+    const flags = ["--decode-threads", "3", "--decode-inline-bytes", "0", "--max-decode-queue", "8"];
+    expect(serveOptions(flags, env)).toMatchObject({
+      decodeThreads: 3,
+      decodeInlineBytes: 0,
+      maxDecodeQueue: 8,
+    });
+    expect(() => serveOptions(["--decode-threads", "-1"], {})).toThrow(/decode threads must be/);
+    expect(() => serveOptions(["--max-decode-ms", "0"], {})).toThrow(/max decode ms must be a positive/);
+  });
+});

@@ -3,8 +3,6 @@ import type { KeyInfo, Mode, Value } from "../../../gen/anykv/v1/value_pb.js";
 import { anyFromData } from "../../codec/any-data.js";
 import { getCodec } from "../../codec/codec-registry.js";
 import { containsCode } from "../../codec/data.js";
-import { deserialize } from "../../codec/deserialize.js";
-import { inertCode } from "../../codec/inert-code.js";
 import { type JsonValue, jsonToData } from "../../codec/json-data.js";
 import { type Model, modelGet, modelJson, modelPut } from "../../codec/models/index.js";
 import { defaultPickleLimits, type PickleLimits } from "../../codec/pickle/index.js";
@@ -14,6 +12,7 @@ import { type DataLimits, defaultDataLimits } from "../../codec/wire-data.js";
 import { checkJsonDepth, valueToWire } from "../../codec/wire-value.js";
 import { AnykvError } from "../../errors.js";
 import type { Entry, PutInput, PutOptions, Store } from "../../store/store.js";
+import { createDecodePool, type Decoder } from "../decode/decode-pool.js";
 import { keyInfo } from "../key-info.js";
 import type { Models } from "../models.js";
 import { modeName } from "../modes.js";
@@ -38,6 +37,11 @@ export interface StoreServiceDeps {
    * the pickle reader's defaults.
    */
   readonly decodeLimits?: Partial<PickleLimits>;
+  /**
+   * Where stored values are decoded (the server's pool of threads).
+   * @default every value on the event loop
+   */
+  readonly decoder?: Decoder;
   /**
    * Most items (keys, puts, deletes, ops) in one GetMany, PutMany, DeleteMany or Batch;
    * RESOURCE_EXHAUSTED beyond.
@@ -139,8 +143,11 @@ export interface HandlerContext {
     mode: ModeName,
     options?: WriteOptions,
   ): Promise<Entry>;
-  /** Decodes an entry for a read response; with a model (or a default one), as a validated instance. */
-  read(entry: Entry, req: Pick<ReadRequest, "mode" | "model" | "modelValidate">): ReadResponse;
+  /**
+   * Decodes an entry for a read response; with a model (or a default one), as a validated
+   * instance. Large values are decoded on a worker thread (decode/decode-pool.ts).
+   */
+  read(entry: Entry, req: Pick<ReadRequest, "mode" | "model" | "modelValidate">): Promise<ReadResponse>;
   /**
    * The entry with its whole value in memory: a chunked value is read chunk by chunk and
    * joined, up to maxGetBytes (LIMIT_EXCEEDED beyond, naming Download).
@@ -149,6 +156,9 @@ export interface HandlerContext {
   /** The answer for a missing key: NOT_FOUND, or found=false when the request allows it. */
   missing(req: Pick<ReadRequest, "namespace" | "key" | "raiseOnNonexist">): ReadResponse;
 }
+
+/** Handlers built without a pool (tests with createRouterTransport) decode on the event loop. */
+const inlineDecoder = createDecodePool({ threads: 0 });
 
 export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
   const { store } = deps;
@@ -160,10 +170,15 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
   const allowCode = deps.allowCode ?? false;
   // Code comes out of a read only on a server that allows it, and only from bytes that
   // anykv's own pickle writer wrote (it refuses plain dicts shaped like the code marker).
-  const decode = (entry: Entry, readMode: ModeName): TypedValue => {
-    const value = deserialize(entry.value, entry.meta, readMode, entry.key, decodeLimits);
-    return allowCode && entry.meta.codec === "pickle" ? value : inertCode(value);
-  };
+  const decoder = deps.decoder ?? inlineDecoder;
+  const task = (entry: Entry, readMode: ModeName) => ({
+    bytes: entry.value,
+    stored: { codec: entry.meta.codec, kind: entry.meta.kind },
+    mode: readMode,
+    key: entry.key,
+    limits: decodeLimits,
+    keepCode: allowCode && entry.meta.codec === "pickle",
+  });
   const lookup = (name: string): Model => {
     if (!deps.models) throw new AnykvError("MODEL_NOT_FOUND", `model "${name}" is not registered`);
     return deps.models.get(name);
@@ -232,13 +247,12 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
       }
       return { ...entry, value, meta: { ...entry.meta, chunks: undefined } };
     },
-    read(entry, req) {
+    async read(entry, req) {
       if (entry.meta.chunks) throw tooLarge(entry);
       const name = req.model || defaultModel;
       const readMode = mode(req.mode);
-      if (!name) {
-        return { found: true, value: valueToWire(decode(entry, readMode)), info: keyInfo(entry) };
-      }
+      if (!name)
+        return { found: true, value: await decoder.wire(task(entry, readMode)), info: keyInfo(entry) };
       const model = lookup(name);
       if (readMode === "raw") {
         throw new AnykvError(
@@ -246,7 +260,7 @@ export function createHandlerContext(deps: StoreServiceDeps): HandlerContext {
           `mode raw returns the stored bytes and cannot read model "${name}"`,
         );
       }
-      const decoded = decode(entry, readMode);
+      const decoded = await decoder.typed(task(entry, readMode));
       const json = modelJson(decoded.data, {
         bigIntAsString: true,
         protobufDurations: model.kind === "protobuf",

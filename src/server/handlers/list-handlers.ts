@@ -62,7 +62,7 @@ export function createListHandlers(ctx: HandlerContext): ListHandlers {
     async *listValues(req, call: ConnectContext) {
       for await (const entry of ctx.store.entries(req.namespace, listOptions(req, call))) {
         try {
-          const read = ctx.read(entry, req);
+          const read = await ctx.read(entry, req);
           yield { key: entry.key, result: { case: "value", value: read.value! }, info: read.info! };
         } catch (err) {
           yield { key: entry.key, result: { case: "error", value: toItemError(err) }, info: keyInfo(entry) };

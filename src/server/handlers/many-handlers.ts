@@ -24,7 +24,7 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
           try {
             const entry = await store.get(req.namespace, key);
             if (!entry) return { key, found: false };
-            const read = ctx.read(entry, req);
+            const read = await ctx.read(entry, req);
             return {
               key,
               found: true,

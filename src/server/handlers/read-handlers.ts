@@ -31,8 +31,8 @@ export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
     async pop(req) {
       // Decode before the delete commits: a pop that cannot answer must not lose the value.
       let response: ReadResponse | undefined;
-      const entry = await store.pop(req.namespace, req.key, (found) => {
-        response = ctx.read(found, req);
+      const entry = await store.pop(req.namespace, req.key, async (found) => {
+        response = await ctx.read(found, req);
       });
       return entry && response ? response : ctx.missing(req);
     },

@@ -20,13 +20,13 @@ export function createStreamHandlers(ctx: HandlerContext): StreamHandlers {
       for await (const line of splitLines(store.chunks(entry))) {
         if (call.signal.aborted) return;
         number++;
-        yield { value: readLine(ctx, entry, line, number, req).value! };
+        yield { value: (await readLine(ctx, entry, line, number, req)).value! };
       }
     },
   };
 }
 
-function readLine(
+async function readLine(
   ctx: HandlerContext,
   entry: Entry,
   line: Uint8Array,
@@ -40,7 +40,7 @@ function readLine(
     meta: { ...entry.meta, codec: "", kind: "", chunks: undefined },
   };
   try {
-    return ctx.read(lineEntry, req);
+    return await ctx.read(lineEntry, req);
   } catch (err) {
     if (!isAnykvError(err, "DECODE_FAILED")) throw err;
     const why = err.cause instanceof Error ? err.cause.message : err.message;

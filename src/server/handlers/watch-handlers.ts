@@ -37,13 +37,16 @@ export function createWatchHandlers(ctx: HandlerContext): WatchHandlers {
           yield { created: true, revision: BigInt(group.revision) };
           continue;
         }
-        yield { revision: BigInt(group.revision), events: group.events.map((e) => toWire(ctx, e, req)) };
+        yield {
+          revision: BigInt(group.revision),
+          events: await Promise.all(group.events.map((e) => toWire(ctx, e, req))),
+        };
       }
     },
   };
 }
 
-function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest): WatchEvent {
+async function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest): Promise<WatchEvent> {
   const { entry } = event;
   const wire = create(WatchEventSchema, {
     type: TYPES[event.type],
@@ -53,7 +56,7 @@ function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest): Wat
   });
   if (req.includeValues && event.type === "put" && !entry.meta.chunks) {
     try {
-      const read = ctx.read(entry, { mode: req.mode || Mode.UNSPECIFIED, model: "" });
+      const read = await ctx.read(entry, { mode: req.mode || Mode.UNSPECIFIED, model: "" });
       if (read.value) wire.value = read.value;
     } catch {
       // A value that does not decode in the requested mode is left out; the event still counts.
