@@ -116,7 +116,7 @@ describe("decode pool settings", () => {
       decodeInlineBytes: 0,
       maxDecodeQueue: 8,
     });
-    expect(() => serveOptions(["--decode-threads", "-1"], {})).toThrow(/decode threads must be/);
+    expect(() => serveOptions([], { ANYKV_DECODE_THREADS: "-1" })).toThrow(/decode threads must be/);
     expect(() => serveOptions(["--max-decode-ms", "0"], {})).toThrow(/max decode ms must be a positive/);
   });
 });
