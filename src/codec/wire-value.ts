@@ -1,5 +1,5 @@
 import { create, fromJson, type JsonValue as ProtoJsonValue, toJson } from "@bufbuild/protobuf";
-import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
+import { ValueSchema as JsonValueSchema, type Value as ProtoValue } from "@bufbuild/protobuf/wkt";
 import { type Value, ValueSchema } from "../../gen/anykv/v1/value_pb.js";
 import { AnykvError } from "../errors.js";
 import { anyFromData, anyToData } from "./any-data.js";
@@ -17,10 +17,7 @@ export function valueFromWire(value: Value | undefined, limits: DataLimits = def
     case "text":
       return { kind: "text", data: data.str(kind.value) };
     case "json":
-      return {
-        kind: "json",
-        data: jsonToData(checkJsonDepth(toJson(JsonValueSchema, kind.value) as JsonValue, limits)),
-      };
+      return { kind: "json", data: jsonToData(checkJsonDepth(jsonOf(kind.value), limits)) };
     case "data":
       return { kind: "data", data: dataFromWire(kind.value, limits) };
     case "code":
@@ -64,6 +61,21 @@ export function valueToWire(value: TypedValue): Value {
       break;
   }
   return create(ValueSchema, { kind: { case: "data", value: dataToWire(d) } });
+}
+
+/**
+ * A google.protobuf.Value as JSON. One that JSON cannot hold — empty (no kind set, anywhere in
+ * the tree), NaN or ±Infinity — is the client's mistake: INVALID_VALUE.
+ */
+function jsonOf(value: ProtoValue): JsonValue {
+  try {
+    return toJson(JsonValueSchema, value) as JsonValue;
+  } catch {
+    throw new AnykvError(
+      "INVALID_VALUE",
+      "the json value is not JSON: a google.protobuf.Value with no kind set, or a number that is NaN or ±Infinity (send those as data)",
+    );
+  }
 }
 
 /** JSON from the wire is bounded like data trees, so one limit covers both. */

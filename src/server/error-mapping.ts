@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AnykvError, type ErrorCode } from "../errors.js";
+import { cancellation, requestError } from "./request-errors.js";
 
 type OutgoingDetail = NonNullable<ConstructorParameters<typeof ConnectError>[3]>[number];
 
@@ -27,7 +28,7 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
  * is reported through `onInternal` and answered as INTERNAL with no internals.
  */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) return requestError(err.code, err.rawMessage) ?? err;
   if (err instanceof AnykvError) {
     return new ConnectError(
       err.message,
@@ -50,12 +51,12 @@ function badRequest(err: AnykvError): OutgoingDetail[] | undefined {
 
 /** A server interceptor that maps errors of unary calls and of every streamed message. */
 export function createErrorInterceptor(onInternal: (err: unknown) => void): Interceptor {
-  const map = (err: unknown) => toConnectError(err, onInternal);
   return (next) => async (req) => {
+    const map = (err: unknown) => cancellation(req.signal) ?? toConnectError(err, onInternal);
     try {
       const res = await next(req);
       if (!res.stream) return res;
-      return { ...res, message: mapErrors(res.message, map) };
+      return { ...res, message: mapErrors(res.message, map, req.signal) };
     } catch (err) {
       throw map(err);
     }
@@ -65,10 +66,14 @@ export function createErrorInterceptor(onInternal: (err: unknown) => void): Inte
 async function* mapErrors<T>(
   stream: AsyncIterable<T>,
   map: (err: unknown) => ConnectError,
+  signal: AbortSignal,
 ): AsyncIterable<T> {
   try {
     yield* stream;
   } catch (err) {
     throw map(err);
   }
+  // A stream that stopped because its call was aborted (a deadline) did not end well.
+  const stopped = cancellation(signal);
+  if (stopped) throw stopped;
 }

@@ -17,6 +17,7 @@ import { createHandlerContext } from "./handlers/handler-context.js";
 import { createHealth } from "./health.js";
 import { type Models, openModels } from "./models.js";
 import { createReflection } from "./reflection.js";
+import { withRequestErrors } from "./request-errors.js";
 import { routes } from "./routes.js";
 import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
@@ -105,20 +106,25 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     decoder,
   };
   const handler = connectNodeAdapter({
-    routes: served.collect(
-      routes(deps),
-      health.routes,
-      // Reflection serves the services and every registered model type, so grpcurl can
-      // describe models and print a Get with a model as a typed message.
-      createReflection(() => fileRegistryOf(...served.registry().files, ...models.files())),
+    // Unary requests that do not parse get INVALID_ARGUMENT, not connect-es's INTERNAL.
+    routes: withRequestErrors(
+      served.collect(
+        routes(deps),
+        health.routes,
+        // Reflection serves the services and every registered model type, so grpcurl can
+        // describe models and print a Get with a model as a typed message.
+        createReflection(() => fileRegistryOf(...served.registry().files, ...models.files())),
+      ),
     ),
     interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
     readMaxBytes: o.maxMessageBytes,
     // A Data level is two messages deep (Data, DataList). Parse a margin past maxDepth so
     // that too-deep values reach the handlers and get RESOURCE_EXHAUSTED from anykv's own
-    // check; only far deeper ones stop at protobuf-es's parser (INTERNAL, as in grpc-go).
+    // check; only far deeper ones stop at protobuf-es's parser (RESOURCE_EXHAUSTED, request-errors.ts).
     binaryOptions: { recursionLimit: o.maxDepth * 2 + 100 },
-    jsonOptions: { recursionLimit: o.maxDepth * 2 + 100 },
+    // Invalid UTF-8 in a JSON request is INVALID_ARGUMENT, not silently replaced by U+FFFD
+    // (connect-es reads `textDecoder` from its JSON options, which protobuf-es's type omits).
+    jsonOptions: strictJsonOptions(o.maxDepth * 2 + 100),
   });
 
   // In front of the Connect adapter: the Host check (--allowed-hosts, when on), CORS preflights,
@@ -219,4 +225,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       return closing;
     },
   };
+}
+
+function strictJsonOptions(recursionLimit: number) {
+  const options = { recursionLimit, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
+  return options;
 }

@@ -142,11 +142,19 @@ export function checkUniqueKeys(ops: readonly StoreOp[]): void {
  */
 export const MAX_TTL_MS = 315_576_000_000_000;
 
-export function checkTtl(ttlMs: number | undefined): void {
+/** The latest time a google.protobuf.Timestamp holds (9999-12-31T23:59:59.999Z, in ms): no expiry goes past it. */
+export const MAX_EXPIRY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+export function checkTtl(ttlMs: number | undefined, now: number): void {
   if (ttlMs !== undefined && !(ttlMs >= 0))
     throw new AnykvError("INVALID_ARGUMENT", "ttl must not be negative");
   if (ttlMs !== undefined && ttlMs > MAX_TTL_MS)
     throw new AnykvError("INVALID_ARGUMENT", "ttl must be at most 10000 years (315576000000 s)");
+  if (ttlMs !== undefined && Math.ceil(now + ttlMs) > MAX_EXPIRY_MS)
+    throw new AnykvError(
+      "INVALID_ARGUMENT",
+      `ttl ${Math.ceil(ttlMs / 1000)} s puts the expiry after 9999-12-31T23:59:59Z, the latest time KeyInfo can carry; use 0 for never`,
+    );
 }
 
 export function isLive(record: StoredRecord, now: number): boolean {

@@ -31,7 +31,7 @@ import { checkConditionShape, type WriteCondition } from "./write-conditions.js"
 export type { ListFilter, ListOptions } from "./listing.js";
 export type { UploadOptions, UploadResult } from "./store-upload.js";
 export type { Entry, OpResult, PutInput, PutOptions, StoreOp, WriteResult } from "./store-write.js";
-export { entrySize } from "./store-write.js";
+export { entrySize, MAX_EXPIRY_MS } from "./store-write.js";
 export type { ChangeEvent, RevisionEvents } from "./watch-hub.js";
 export type { WriteCondition } from "./write-conditions.js";
 
@@ -240,7 +240,7 @@ export class Store {
   ): Promise<UploadResult> {
     const k = this.key(key);
     checkConditionShape(options);
-    checkTtl(options.ttlMs);
+    checkTtl(options.ttlMs, this.options.now());
     return uploadValue(this.target(namespace), this.backend, k, source, {
       ...options,
       chunkBytes: this.options.chunkBytes,
@@ -363,7 +363,7 @@ export class Store {
   private checkOp(op: StoreOp): StoreOp {
     const key = this.key(op.key);
     checkConditionShape(op);
-    if (op.type === "put") checkTtl(op.ttlMs);
+    if (op.type === "put") checkTtl(op.ttlMs, this.options.now());
     return { ...op, key };
   }
 
