@@ -4,7 +4,7 @@ import type { Backend } from "../../src/backend/backend.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import type { ChangeEvent } from "../../src/store/store.js";
-import { Store } from "../../src/store/store.js";
+import { MAX_EXPIRY_MS, Store } from "../../src/store/store.js";
 import type { StoreOptions } from "../../src/store/store-options.js";
 import { manualClock as clock, collect, textInput as input, memoryStore } from "../support/store-fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -146,9 +146,11 @@ describe.each([
     const refused = store.put("", "forever", input("1"), { ttlMs: 1e33 });
     await expect(refused).rejects.toSatisfy((e) => isAnykvError(e, "INVALID_ARGUMENT"));
     await expect(store.put("", "inf", input("1"), { ttlMs: Number.POSITIVE_INFINITY })).rejects.toThrow();
-    // The longest wire Duration (10000 years) is fine, and not due.
-    const max = 315_576_000_000 * 1000;
-    await store.put("", "long", input("1"), { ttlMs: max });
+    // The longest wire Duration (10000 years) ends after the largest Timestamp: refused too.
+    const tenThousandYears = store.put("", "long", input("1"), { ttlMs: 315_576_000_000 * 1000 });
+    await expect(tenThousandYears).rejects.toThrow(/after 9999-12-31/);
+    // Up to 9999-12-31T23:59:59.999Z is fine, and not due.
+    await store.put("", "long", input("1"), { ttlMs: MAX_EXPIRY_MS - c.now() });
     expect(await store.sweepExpired()).toBe(0);
     expect(await store.exists("", "long")).toBe(true);
   });
