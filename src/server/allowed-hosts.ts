@@ -63,3 +63,17 @@ function refuse(req: HttpRequest, res: HttpResponse, host: string, api: "rpc" | 
   res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(body);
 }
+
+/**
+ * Answers 400 to a request without a Host header (HTTP/1.0 allows that) and says so: connect-node
+ * cannot build a request URL without one, and throws where nothing catches it. True when answered.
+ */
+export function answeredWithoutHost(req: HttpRequest, res: HttpResponse): boolean {
+  if (req.headers.host !== undefined || req.headers[":authority"] !== undefined) return false;
+  const body = JSON.stringify({ code: "invalid_argument", message: "the request has no Host header" });
+  res.statusCode = 400;
+  res.setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+  return true;
+}

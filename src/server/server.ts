@@ -7,7 +7,7 @@ import type { Backend } from "../backend/backend.js";
 import { openLevelBackend } from "../backend/leveldb-backend.js";
 import { createMemoryBackend } from "../backend/memory-backend.js";
 import { Store } from "../store/store.js";
-import { createHostCheck } from "./allowed-hosts.js";
+import { answeredWithoutHost, createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
 import { createCors } from "./cors.js";
 import { createDecodePool, type DecodeStats } from "./decode/decode-pool.js";
@@ -148,7 +148,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     if (hosts?.(req, res, isAnystore ? "http" : "rpc") === "refused") return;
     if (cors?.(req, res) === "preflight-answered") return;
     if (isAnystore) void anystore?.handle(req, res);
-    else handler(req, res);
+    else if (!answeredWithoutHost(req, res)) handler(req, res);
   };
   const h2 = http2.createServer({}, front);
   const h1 = http.createServer(front);

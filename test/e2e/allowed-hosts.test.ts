@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import { Code } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/client/index.js";
@@ -104,6 +105,33 @@ describe("--allowed-hosts", () => {
 
   it("is off by default: any Host is answered", async () => {
     const ok = await request(open, "/anykv.v1.StoreService/Exists", "anything.test", {
+      method: "POST",
+      body: '{"key":"k"}',
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe("a request without a Host header (HTTP/1.0)", () => {
+  it("gets 400 and the server keeps serving (connect-node threw where nothing caught it)", async () => {
+    const server = await startTestServer({ backend: "memory" });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, "127.0.0.1", () => {
+        socket.end(
+          "POST /anykv.v1.StoreService/Exists HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        );
+      });
+      let out = "";
+      socket.on("data", (chunk) => {
+        out += chunk;
+      });
+      socket.on("close", () => resolve(out));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.[01] 400/);
+    expect(answer).toContain("no Host header");
+    const ok = await request(server, "/anykv.v1.StoreService/Exists", "localhost", {
       method: "POST",
       body: '{"key":"k"}',
       headers: { "Content-Type": "application/json" },
