@@ -27,6 +27,11 @@ export function requestError(code: Code, message: string): ConnectError | undefi
   return undefined;
 }
 
+/** Whether connect-es raised `err` about the request itself (see requestError). */
+export function isRequestError(err: ConnectError): boolean {
+  return requestError(err.code, err.rawMessage) !== undefined;
+}
+
 /**
  * Wraps the router's unary handlers so that request errors raised before any interceptor runs
  * (connect-es parses a unary request before calling interceptors) are answered with the codes

@@ -2,7 +2,12 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ListKeysRequestSchema, PutRequestSchema, StoreService } from "../../gen/anykv/v1/store_pb.js";
+import {
+  ListKeysRequestSchema,
+  PutRequestSchema,
+  StoreService,
+  UploadRequestSchema,
+} from "../../gen/anykv/v1/store_pb.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { codeOf } from "../support/connect-errors.js";
 import { PROTOCOLS, transportFor } from "../support/protocols.js";
@@ -60,6 +65,20 @@ describe("malformed messages and invalid UTF-8 are INVALID_ARGUMENT with a short
       String(Code.InvalidArgument),
       expect.stringMatching(/not a valid/),
     ]);
+  });
+
+  it("a malformed message inside an Upload stream (client streaming) is INVALID_ARGUMENT, not UNAVAILABLE", async () => {
+    const header = toBinary(
+      UploadRequestSchema,
+      create(UploadRequestSchema, { part: { case: "header", value: { key: "up" } } }),
+    );
+    const body = Buffer.concat([frame(header), frame(TRUNCATED)]);
+    const a = await rawGrpc(server.url, "/anykv.v1.StoreService/Upload", body);
+    expect([a.status, a.message]).toEqual([
+      String(Code.InvalidArgument),
+      expect.stringMatching(/not a valid/),
+    ]);
+    expect(await server.store.get("", "up")).toBeUndefined();
   });
 
   it("invalid UTF-8 in a Connect JSON body", async () => {

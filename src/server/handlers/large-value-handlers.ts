@@ -1,9 +1,15 @@
 import { createHash } from "node:crypto";
-import type { HandlerContext as ConnectContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  Code,
+  type HandlerContext as ConnectContext,
+  ConnectError,
+  type ServiceImpl,
+} from "@connectrpc/connect";
 import type { StoreService, UploadFinish, UploadRequest } from "../../../gen/anykv/v1/store_pb.js";
 import { AnykvError } from "../../errors.js";
 import { entrySize } from "../../store/store.js";
 import { keyInfo } from "../key-info.js";
+import { isRequestError } from "../request-errors.js";
 import { type HandlerContext, notFound, ttlMs } from "./handler-context.js";
 import { writeCondition } from "./write-requests.js";
 
@@ -30,6 +36,13 @@ export function createLargeValueHandlers(ctx: HandlerContext): LargeValueHandler
         try {
           return await messages.next();
         } catch (cause) {
+          // A message that does not parse or is too large is the client's mistake (the error
+          // boundary gives it its code); anything else means the stream broke off.
+          if (
+            cause instanceof ConnectError &&
+            (isRequestError(cause) || cause.code === Code.ResourceExhausted)
+          )
+            throw cause;
           throw new AnykvError("UNAVAILABLE", "the upload broke off before its end; nothing was stored", {
             cause,
           });
