@@ -40,6 +40,14 @@ function request(
   );
 }
 
+/** Connect JSON's Exists, with the Host header we choose. */
+const exists = (server: RunningServer, host: string) =>
+  request(server, "/anykv.v1.StoreService/Exists", host, {
+    method: "POST",
+    body: '{"key":"k"}',
+    headers: { "Content-Type": "application/json" },
+  });
+
 describe("--allowed-hosts", () => {
   let guarded: RunningServer;
   let open: RunningServer;
@@ -63,22 +71,14 @@ describe("--allowed-hosts", () => {
   });
 
   it("names the flag in the refusal, and answers allowed hosts (any port, subdomains)", async () => {
-    const refused = await request(guarded, "/anykv.v1.StoreService/Exists", "evil.test:80", {
-      method: "POST",
-      body: '{"key":"k"}',
-      headers: { "Content-Type": "application/json" },
-    });
+    const refused = await exists(guarded, "evil.test:80");
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body)).toMatchObject({
       code: "permission_denied",
       message: expect.stringContaining("--allowed-hosts"),
     });
     for (const host of ["localhost:1234", "LOCALHOST", "example.com", "api.example.com:8080"]) {
-      const ok = await request(guarded, "/anykv.v1.StoreService/Exists", host, {
-        method: "POST",
-        body: '{"key":"k"}',
-        headers: { "Content-Type": "application/json" },
-      });
+      const ok = await exists(guarded, host);
       expect([host, ok.status, ok.body]).toEqual([host, 200, "{}"]);
     }
   });
@@ -104,11 +104,7 @@ describe("--allowed-hosts", () => {
   });
 
   it("is off by default: any Host is answered", async () => {
-    const ok = await request(open, "/anykv.v1.StoreService/Exists", "anything.test", {
-      method: "POST",
-      body: '{"key":"k"}',
-      headers: { "Content-Type": "application/json" },
-    });
+    const ok = await exists(open, "anything.test");
     expect(ok.status).toBe(200);
   });
 });
@@ -131,11 +127,7 @@ describe("a request without a Host header (HTTP/1.0)", () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.[01] 400/);
     expect(answer).toContain("no Host header");
-    const ok = await request(server, "/anykv.v1.StoreService/Exists", "localhost", {
-      method: "POST",
-      body: '{"key":"k"}',
-      headers: { "Content-Type": "application/json" },
-    });
+    const ok = await exists(server, "localhost");
     expect(ok.status).toBe(200);
   });
 });
