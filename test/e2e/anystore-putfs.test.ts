@@ -90,6 +90,22 @@ describe("putfs's QUERY listing", () => {
     expect(all).toEqual(expect.arrayContaining(["q/", "qq/"]));
   });
 
+  it("lists a shallow depth past a large directory, seeking over its keys", async () => {
+    const keys = [
+      "deep/a",
+      ...Array.from({ length: 100 }, (_, i) => `deep/big/k${i}/v`),
+      "deep/big0",
+      "deep/z",
+    ];
+    await createStore({ baseUrl: server.url }).putMany(keys.map((key) => ({ key, value: "v" })));
+    expect(await lines(await query("deep/", "1 dirs"))).toEqual(["a", "big/", "big0", "z"]);
+    expect(await lines(await query("deep/", "1"))).toEqual(["a", "big0", "z"]);
+    const two = await lines(await query("deep/", "2 dirs"));
+    expect(two).toHaveLength(103);
+    expect(two.slice(0, 3)).toEqual(["a", "big/k0/", "big/k1/"]);
+    expect(two.slice(-2)).toEqual(["big0", "z"]);
+  });
+
   it("prefixes size and mtime in nanoseconds with stat", async () => {
     const before = BigInt(Date.now() - 60_000) * 1_000_000n;
     const stat = await lines(await query("q/", "1 dirs stat"));
