@@ -10,6 +10,8 @@
  * Rounds (default 1) repeat the three measurements, each round in a fresh
  * LevelDB and a fresh anykv namespace, level and anykv side by side; the
  * table shows each rate's median and the median of the rounds' ratios.
+ * The server syncs its writes (--sync always, its default) and so does
+ * level's batch.write(); BENCH_SYNC=none runs both without.
  * BENCH_PROFILE_DIR=dir writes a CPU profile of the server and of this
  * process (the client) for each anykv measurement of the first round:
  * dir/server-put.cpuprofile, dir/client-put.cpuprofile, … (read them with
@@ -26,6 +28,7 @@ import { startCpuProfile } from "./support/cpu-profile.js";
 const KEYS = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 1);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const SYNC = process.env.BENCH_SYNC !== "none";
 const BATCH = 1000;
 const VALUE = "x".repeat(100);
 const key = (i: number) => `k/${String(i).padStart(8, "0")}`;
@@ -74,7 +77,9 @@ const median = (xs: readonly number[]) => {
 };
 const range = (xs: readonly number[], digits: number) =>
   xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : "";
-console.log(`${KEYS} keys, ${VALUE.length}-byte text values, ${ROUNDS} round(s); rates in keys per second`);
+console.log(
+  `${KEYS} keys, ${VALUE.length}-byte text values, ${ROUNDS} round(s), writes ${SYNC ? "synced" : "not synced"}; rates in keys per second`,
+);
 console.log("| operation | level (in-process) | anykv (gRPC, Node client) | anykv / level |");
 console.log("|---|---:|---:|---:|");
 for (const [what, row] of rates) {
@@ -100,7 +105,7 @@ async function measure(server: BenchServer, round: number): Promise<void> {
         for (let start = 0; start < KEYS; start += BATCH) {
           const batch = db.batch();
           for (let i = start; i < Math.min(KEYS, start + BATCH); i++) batch.put(key(i), bytes);
-          await batch.write();
+          await batch.write({ sync: SYNC });
         }
         return KEYS;
       },

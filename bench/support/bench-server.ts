@@ -12,7 +12,9 @@ import type { BenchReply, BenchRequest } from "./bench-protocol.js";
 import { type CpuProfiler, startCpuProfile } from "./cpu-profile.js";
 
 const dir = mkdtempSync(join(tmpdir(), "anykv-bench-"));
-const server = await startServer({ port: 0, data: join(dir, "data"), maxBatchSize: 10_000 });
+// BENCH_SYNC=none runs the server with --sync none (the default is the server's: always).
+const sync = process.env.BENCH_SYNC === "none" ? "none" : "always";
+const server = await startServer({ port: 0, data: join(dir, "data"), maxBatchSize: 10_000, sync });
 const gc = (globalThis as { gc?: () => void }).gc;
 const reply = (message: BenchReply) => process.send?.(message);
 let profiler: CpuProfiler | undefined;

@@ -1,7 +1,6 @@
 import { AnykvError } from "../errors.js";
 import type { RecordMeta, StoredRecord } from "./backend.js";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
@@ -9,11 +8,14 @@ const decoder = new TextDecoder();
  * written together: a 4-byte big-endian length, the metadata as JSON, the value.
  */
 export function encodeRecord(record: StoredRecord): Uint8Array {
-  const meta = encoder.encode(JSON.stringify(record.meta));
-  const out = new Uint8Array(4 + meta.length + record.value.length);
-  new DataView(out.buffer).setUint32(0, meta.length);
-  out.set(meta, 4);
-  out.set(record.value, 4 + meta.length);
+  // The JSON is written straight into the record (no intermediate bytes); small records come
+  // from Buffer's pool. LevelDB copies what it is given, so pooled memory is safe to hand over.
+  const json = JSON.stringify(record.meta);
+  const metaBytes = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(4 + metaBytes + record.value.length);
+  out.writeUInt32BE(metaBytes, 0);
+  out.write(json, 4);
+  out.set(record.value, 4 + metaBytes);
   return out;
 }
 

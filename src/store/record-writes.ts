@@ -49,13 +49,30 @@ export function changeEvents(
   expiring: boolean,
   now: number,
 ): ChangeEvent[] {
-  return writes.flatMap(({ namespace, op, previous }) => {
-    const base = { namespace, key: op.key, revision };
-    const gone = previous && toEntry(namespace, op.key, previous);
-    const lapsed = !!previous && (expiring || !isLive(previous, now));
-    const removed: ChangeEvent[] = gone ? [{ ...base, type: lapsed ? "expire" : "delete", entry: gone }] : [];
-    if (op.type === "del") return removed;
-    const entry = toEntry(namespace, op.key, { ...op.record, meta: { ...op.record.meta, revision } });
-    return [...(lapsed ? removed : []), { ...base, type: "put", entry }];
-  });
+  // A plain loop with object literals: this runs for every key of every write (a PutMany of
+  // 1000 builds 1000 events), and spreads and flatMap's arrays showed in its profile.
+  const events: ChangeEvent[] = [];
+  for (const { namespace, op, previous } of writes) {
+    const key = op.key;
+    if (previous) {
+      const lapsed = expiring || !isLive(previous, now);
+      // A put over a live record replaces it without a removal event.
+      if (op.type === "del" || lapsed)
+        events.push({
+          type: lapsed ? "expire" : "delete",
+          namespace,
+          key,
+          revision,
+          entry: toEntry(namespace, key, previous),
+        });
+    }
+    if (op.type === "put") {
+      const entry = toEntry(namespace, key, {
+        value: op.record.value,
+        meta: { ...op.record.meta, revision },
+      });
+      events.push({ type: "put", namespace, key, revision, entry });
+    }
+  }
+  return events;
 }

@@ -9,6 +9,10 @@ describe("key rules", () => {
     ["a/b/.", "a/b"],
     ["a//b", "a/b"],
     ["foo", "foo"],
+    ["./a", "a"],
+    ["a/b/", "a/b"],
+    [".hidden/..b/c.", ".hidden/..b/c."],
+    ["~ !x/y:z", "~ !x/y:z"],
     ["with space/ü/\u{1F600}", "with space/ü/\u{1F600}"],
   ])("normalizes %j to %j", (key, normalized) => expect(normalizeKey(key, 1024)).toBe(normalized));
 
@@ -20,6 +24,8 @@ describe("key rules", () => {
     ["..", /\.\. segments/],
     ["nul\u0000byte", /control characters/],
     ["tab\there", /control characters/],
+    ["del\u007f", /control characters/],
+    ["x/..", /\.\. segments/],
     ["lone\uD800surrogate", /not valid Unicode/],
   ])("refuses %j", (key, why) => {
     expect(() => normalizeKey(key, 1024)).toThrow(why);
