@@ -125,7 +125,7 @@ const header: Report = {
     `Node ${process.version}`,
     (await run("etcd", ["--version"])).split("\n")[0] ?? "",
     `ghz ${readFileSync(join(ROOT, "bench/unary/setup.sh"), "utf8").match(/ghz@(v[\d.]+)/)?.[1] ?? "?"}`,
-    `anykv ${(await run("git", ["-C", ROOT, "describe", "--always", "--dirty"])).trim()}`,
+    `anykv ${(await run("git", ["-C", ROOT, "describe", "--always", "--dirty"]).catch(() => env.BENCH_ANYKV_VERSION ?? "(not a git checkout)")).trim()}`,
     `load average ${loadBefore.map((l) => l.toFixed(1)).join(" ")} before, ${loadavg()
       .map((l) => l.toFixed(1))
       .join(" ")} after`,
