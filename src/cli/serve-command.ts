@@ -47,6 +47,21 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --max-decode-ms N      time one decode may take on a  env ANYKV_MAX_DECODE_MS default 2000
                          thread before it is stopped
   --max-decode-queue N   decodes waiting for a thread   env ANYKV_MAX_DECODE_QUEUE default 1024
+  --max-concurrent-streams N calls open at once on one  env ANYKV_MAX_CONCURRENT_STREAMS default 100
+                         HTTP/2 connection
+  --max-listing-streams N  ListKeys, ListValues, Stream env ANYKV_MAX_LISTING_STREAMS default 1000
+                         and Download calls open at once
+  --max-watch-streams N  Watch calls open at once       env ANYKV_MAX_WATCH_STREAMS default 10000
+  --headers-timeout DUR  time to send the protocol and  env ANYKV_HEADERS_TIMEOUT default 30s
+                         HTTP/1.1 request headers (0: none)
+  --request-timeout DUR  time to send an HTTP/1.1       env ANYKV_REQUEST_TIMEOUT default 5m
+                         request whole (0: none)
+  --idle-timeout DUR     close connections with no call env ANYKV_IDLE_TIMEOUT default 2m
+                         for this long (0: never)
+  --keepalive-interval DUR  PING HTTP/2 connections     env ANYKV_KEEPALIVE_INTERVAL default 1m
+                         with open streams (0: never)
+  --keepalive-timeout DUR   close them when a PING is   env ANYKV_KEEPALIVE_TIMEOUT default 20s
+                         not answered in time
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -81,6 +96,14 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "decode-inline-bytes": { type: "string" },
       "max-decode-ms": { type: "string" },
       "max-decode-queue": { type: "string" },
+      "max-concurrent-streams": { type: "string" },
+      "max-listing-streams": { type: "string" },
+      "max-watch-streams": { type: "string" },
+      "headers-timeout": { type: "string" },
+      "request-timeout": { type: "string" },
+      "idle-timeout": { type: "string" },
+      "keepalive-interval": { type: "string" },
+      "keepalive-timeout": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -147,6 +170,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
     throw new RangeError("invalid configuration: --allow-code and --no-code contradict each other");
   const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;
   if (allowCode !== undefined) options.allowCode = boolean(allowCode, "ANYKV_ALLOW_CODE");
+  Object.assign(options, connectionOptions(values, env));
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);
 }
@@ -155,6 +179,36 @@ function boolean(text: string, what: string): boolean {
   if (/^(true|1|yes|on)$/i.test(text)) return true;
   if (/^(false|0|no|off|)$/i.test(text)) return false;
   throw new RangeError(`invalid configuration: ${what} "${text}" is not true or false`);
+}
+
+/** The connection and stream limits (src/server/connection-limits.ts, stream-limits.ts). */
+function connectionOptions(
+  values: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+): Partial<ServerOptions> {
+  const pick = (flag: string, name: string) => (values[flag] as string | undefined) ?? env[name];
+  const options: { -readonly [K in keyof ServerOptions]?: ServerOptions[K] } = {};
+  const counts = [
+    ["max-concurrent-streams", "ANYKV_MAX_CONCURRENT_STREAMS", "maxConcurrentStreams"],
+    ["max-listing-streams", "ANYKV_MAX_LISTING_STREAMS", "maxListingStreams"],
+    ["max-watch-streams", "ANYKV_MAX_WATCH_STREAMS", "maxWatchStreams"],
+  ] as const;
+  for (const [flag, name, key] of counts) {
+    const text = pick(flag, name);
+    if (text) options[key] = integer(text, flag.replaceAll("-", " "));
+  }
+  const durations = [
+    ["headers-timeout", "ANYKV_HEADERS_TIMEOUT", "headersTimeoutMs"],
+    ["request-timeout", "ANYKV_REQUEST_TIMEOUT", "requestTimeoutMs"],
+    ["idle-timeout", "ANYKV_IDLE_TIMEOUT", "idleTimeoutMs"],
+    ["keepalive-interval", "ANYKV_KEEPALIVE_INTERVAL", "keepaliveIntervalMs"],
+    ["keepalive-timeout", "ANYKV_KEEPALIVE_TIMEOUT", "keepaliveTimeoutMs"],
+  ] as const;
+  for (const [flag, name, key] of durations) {
+    const text = pick(flag, name);
+    if (text) options[key] = parseDuration(text);
+  }
+  return options;
 }
 
 function integer(text: string, what: string): number {

@@ -165,6 +165,54 @@ export interface ServerOptions {
    * @default 10000
    */
   readonly shutdownTimeoutMs: number;
+  /**
+   * Most streams (calls) one HTTP/2 connection may have open at once, advertised in its
+   * SETTINGS; the peer's streams beyond it are refused (`--max-concurrent-streams`).
+   * @default 100 (as grpc-go and etcd)
+   */
+  readonly maxConcurrentStreams: number;
+  /**
+   * Most ListKeys, ListValues, Stream and Download calls open at once across all connections;
+   * RESOURCE_EXHAUSTED beyond (`--max-listing-streams`).
+   * @default 1000
+   */
+  readonly maxListingStreams: number;
+  /**
+   * Most Watch calls (anykv's and health's) open at once across all connections;
+   * RESOURCE_EXHAUSTED beyond (`--max-watch-streams`).
+   * @default 10000
+   */
+  readonly maxWatchStreams: number;
+  /**
+   * Time a new connection has to show its protocol, and an HTTP/1.1 request to send all its
+   * headers, in milliseconds; 0 for none (`--headers-timeout`).
+   * @default 30000
+   */
+  readonly headersTimeoutMs: number;
+  /**
+   * Time an HTTP/1.1 request has to arrive whole, in milliseconds; 0 for none
+   * (`--request-timeout`). At least headersTimeoutMs.
+   * @default 300000 (5 minutes)
+   */
+  readonly requestTimeoutMs: number;
+  /**
+   * A connection with no call for this long is closed (HTTP/2 with GOAWAY; HTTP/1.1 between
+   * requests), in milliseconds; 0 for never (`--idle-timeout`).
+   * @default 120000 (2 minutes)
+   */
+  readonly idleTimeoutMs: number;
+  /**
+   * An HTTP/2 connection with open streams is sent a PING this often, in milliseconds; 0 for
+   * never (`--keepalive-interval`).
+   * @default 60000
+   */
+  readonly keepaliveIntervalMs: number;
+  /**
+   * A PING unanswered for this long closes its connection and the streams on it, in
+   * milliseconds (`--keepalive-timeout`).
+   * @default 20000
+   */
+  readonly keepaliveTimeoutMs: number;
 }
 
 export const defaultServerOptions: ServerOptions = Object.freeze({
@@ -197,6 +245,14 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   decodeInlineBytes: defaultDecodePoolOptions.inlineBytes,
   maxDecodeMs: defaultDecodePoolOptions.budgetMs,
   maxDecodeQueue: defaultDecodePoolOptions.maxQueue,
+  maxConcurrentStreams: 100,
+  maxListingStreams: 1000,
+  maxWatchStreams: 10_000,
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 300_000,
+  idleTimeoutMs: 120_000,
+  keepaliveIntervalMs: 60_000,
+  keepaliveTimeoutMs: 20_000,
 });
 
 /** Merges options over the defaults and checks them once, at start-up. */
@@ -235,6 +291,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     fail("decode threads must be a whole number from 0 to 64");
   if (!(Number.isSafeInteger(o.decodeInlineBytes) && o.decodeInlineBytes >= 0))
     fail("decode inline bytes must be a whole number, 0 or more");
+  checkConnectionLimits(o, fail);
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,
@@ -250,6 +307,34 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
       );
   }
   return o;
+}
+
+function checkConnectionLimits(o: ServerOptions, fail: (why: string) => never): void {
+  if (
+    !(
+      Number.isInteger(o.maxConcurrentStreams) &&
+      o.maxConcurrentStreams >= 1 &&
+      o.maxConcurrentStreams < 2 ** 31
+    )
+  )
+    fail("max concurrent streams must be a whole number from 1 to 2147483647");
+  if (!(Number.isInteger(o.maxListingStreams) && o.maxListingStreams >= 1))
+    fail("max listing streams must be a positive integer");
+  if (!(Number.isInteger(o.maxWatchStreams) && o.maxWatchStreams >= 1))
+    fail("max watch streams must be a positive integer");
+  const timeouts = {
+    "headers timeout": o.headersTimeoutMs,
+    "request timeout": o.requestTimeoutMs,
+    "idle timeout": o.idleTimeoutMs,
+    "keepalive interval": o.keepaliveIntervalMs,
+    "keepalive timeout": o.keepaliveTimeoutMs,
+  };
+  for (const [what, ms] of Object.entries(timeouts))
+    if (!(Number.isInteger(ms) && ms >= 0)) fail(`${what} must be a whole number of milliseconds, 0 or more`);
+  if (o.requestTimeoutMs > 0 && o.headersTimeoutMs > o.requestTimeoutMs)
+    fail("the headers timeout must not be longer than the request timeout");
+  if (o.keepaliveIntervalMs > 0 && o.keepaliveTimeoutMs < 1)
+    fail("the keepalive timeout must be positive while keepalive pings are on");
 }
 
 /** Parses "90", "90s", "500ms", "5m", "2h", "1d" to milliseconds (a bare number is seconds). */

@@ -9,6 +9,13 @@ import { createMemoryBackend } from "../backend/memory-backend.js";
 import { Store } from "../store/store.js";
 import { answeredWithoutHost, createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
+import {
+  http1ServerOptions,
+  http2ServerOptions,
+  limitSession,
+  startHttp1Timeouts,
+  stopHttp1Timeouts,
+} from "./connection-limits.js";
 import { createCors } from "./cors.js";
 import { createDecodePool, type DecodeStats } from "./decode/decode-pool.js";
 import { createErrorInterceptor } from "./error-mapping.js";
@@ -16,12 +23,15 @@ import { fileRegistryOf } from "./file-registry.js";
 import { createHandlerContext } from "./handlers/handler-context.js";
 import { createHealth } from "./health.js";
 import { type Models, openModels } from "./models.js";
+import { sniffProtocol } from "./protocol-sniffer.js";
 import { createReflection } from "./reflection.js";
 import { withRequestErrors } from "./request-errors.js";
 import { routes } from "./routes.js";
 import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
 import type { StoreServiceDeps } from "./store-service.js";
+import { createStreamLimiter } from "./stream-limits.js";
+import { resetUnreadRequest } from "./unread-request-reset.js";
 
 export interface RunningServer {
   /** Base URL for clients, e.g. http://127.0.0.1:50051 */
@@ -35,9 +45,6 @@ export interface RunningServer {
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
-
-// Every HTTP/2 connection starts with this preface; HTTP/1.1 requests never do.
-const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 // Health reads this key straight from the backend: it answers when the backend is reachable.
 const HEALTH_PROBE_KEY = "\u0000health";
@@ -116,7 +123,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         createReflection(() => fileRegistryOf(...served.registry().files, ...models.files())),
       ),
     ),
-    interceptors: [createErrorInterceptor((err) => console.error("anykv: internal error:", err))],
+    interceptors: [
+      createErrorInterceptor((err) => console.error("anykv: internal error:", err)),
+      createStreamLimiter(o),
+    ],
     readMaxBytes: o.maxMessageBytes,
     // A Data level is two messages deep (Data, DataList). Parse a margin past maxDepth so
     // that too-deep values reach the handlers and get RESOURCE_EXHAUSTED from anykv's own
@@ -150,22 +160,21 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     if (isAnystore) void anystore?.handle(req, res);
     else if (!answeredWithoutHost(req, res)) handler(req, res);
   };
-  const h2 = http2.createServer({}, front);
-  const h1 = http.createServer(front);
+  // Connection limits and timeouts: connection-limits.ts.
+  const h2 = http2.createServer(http2ServerOptions(o), front);
+  h2.on("stream", resetUnreadRequest); // after the compatibility layer's listener; see there
+  const h1 = http.createServer(http1ServerOptions(o), front);
+  startHttp1Timeouts(h1);
   const sessions = new Set<http2.Http2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
+    limitSession(session, o);
     session.once("close", () => sessions.delete(session));
   });
 
   const tcp = net.createServer((socket) => {
-    socket.once("data", (first) => {
-      socket.pause();
-      socket.unshift(first);
-      const isH2 = first
-        .subarray(0, H2_PREFACE.length)
-        .equals(H2_PREFACE.subarray(0, Math.min(first.length, H2_PREFACE.length)));
-      if (isH2) {
+    sniffProtocol(socket, o.headersTimeoutMs, (protocol) => {
+      if (protocol === "h2") {
         // The HTTP/2 session reads what is buffered on the socket first, then takes over its handle.
         h2.emit("connection", socket);
       } else {
@@ -220,6 +229,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         for (const session of sessions) session.destroy();
         h1.closeAllConnections();
         await decoder.close();
+        stopHttp1Timeouts(h1);
         await store.close();
       })();
       return closing;

@@ -120,3 +120,52 @@ describe("decode pool settings", () => {
     expect(() => serveOptions(["--max-decode-ms", "0"], {})).toThrow(/max decode ms must be a positive/);
   });
 });
+
+describe("connection and stream limits", () => {
+  it("reads the limits and timeouts from flags over the environment, with defaults", () => {
+    expect(serveOptions([], {})).toMatchObject({
+      maxConcurrentStreams: 100,
+      maxListingStreams: 1000,
+      maxWatchStreams: 10_000,
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 300_000,
+      idleTimeoutMs: 120_000,
+      keepaliveIntervalMs: 60_000,
+      keepaliveTimeoutMs: 20_000,
+    });
+    const env = {
+      ANYKV_MAX_CONCURRENT_STREAMS: "50",
+      ANYKV_MAX_LISTING_STREAMS: "20",
+      ANYKV_MAX_WATCH_STREAMS: "30",
+      ANYKV_HEADERS_TIMEOUT: "5s",
+      ANYKV_REQUEST_TIMEOUT: "1m",
+      ANYKV_IDLE_TIMEOUT: "0",
+      ANYKV_KEEPALIVE_INTERVAL: "2h",
+      ANYKV_KEEPALIVE_TIMEOUT: "500ms",
+    };
+    expect(serveOptions([], env)).toMatchObject({
+      maxConcurrentStreams: 50,
+      maxListingStreams: 20,
+      maxWatchStreams: 30,
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 60_000,
+      idleTimeoutMs: 0,
+      keepaliveIntervalMs: 7_200_000,
+      keepaliveTimeoutMs: 500,
+    });
+    const flags = ["--max-concurrent-streams", "7", "--max-watch-streams", "8", "--idle-timeout", "30s"];
+    expect(serveOptions(flags, env)).toMatchObject({
+      maxConcurrentStreams: 7,
+      maxWatchStreams: 8,
+      idleTimeoutMs: 30_000,
+    });
+  });
+
+  it("refuses limits that cannot work, saying which", () => {
+    expect(() => serveOptions(["--max-concurrent-streams", "0"], {})).toThrow(/max concurrent streams/);
+    expect(() => serveOptions(["--max-listing-streams", "x"], {})).toThrow(/max listing streams/);
+    expect(() => serveOptions(["--headers-timeout", "2m", "--request-timeout", "1m"], {})).toThrow(
+      /headers timeout must not be longer than the request timeout/,
+    );
+  });
+});
