@@ -47,7 +47,7 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --max-decode-ms N      time one decode may take on a  env ANYKV_MAX_DECODE_MS default 2000
                          thread before it is stopped
   --max-decode-queue N   decodes waiting for a thread   env ANYKV_MAX_DECODE_QUEUE default 1024
-  --max-concurrent-streams N calls open at once on one  env ANYKV_MAX_CONCURRENT_STREAMS default 100
+  --max-concurrent-streams N calls open at once on one  env ANYKV_MAX_CONCURRENT_STREAMS default 250
                          HTTP/2 connection
   --max-listing-streams N  ListKeys, ListValues, Stream env ANYKV_MAX_LISTING_STREAMS default 1000
                          and Download calls open at once

@@ -168,7 +168,7 @@ export interface ServerOptions {
   /**
    * Most streams (calls) one HTTP/2 connection may have open at once, advertised in its
    * SETTINGS; the peer's streams beyond it are refused (`--max-concurrent-streams`).
-   * @default 100 (as grpc-go and etcd)
+   * @default 250 (as Go's net/http2 server)
    */
   readonly maxConcurrentStreams: number;
   /**
@@ -245,7 +245,7 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   decodeInlineBytes: defaultDecodePoolOptions.inlineBytes,
   maxDecodeMs: defaultDecodePoolOptions.budgetMs,
   maxDecodeQueue: defaultDecodePoolOptions.maxQueue,
-  maxConcurrentStreams: 100,
+  maxConcurrentStreams: 250,
   maxListingStreams: 1000,
   maxWatchStreams: 10_000,
   headersTimeoutMs: 30_000,

@@ -162,7 +162,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   };
   // Connection limits and timeouts: connection-limits.ts.
   const h2 = http2.createServer(http2ServerOptions(o), front);
-  h2.on("stream", resetUnreadRequest); // after the compatibility layer's listener; see there
+  h2.on("stream", resetUnreadRequest); // requests answered before their end: unread-request-reset.ts
   const h1 = http.createServer(http1ServerOptions(o), front);
   startHttp1Timeouts(h1);
   const sessions = new Set<http2.Http2Session>();

@@ -7,8 +7,8 @@ import http2 from "node:http2";
  * stream keeps its flow-control window shut and the client keeps the rest of the request buffered,
  * so that its later calls on the connection stall or are refused (ENHANCE_YOUR_CALM).
  *
- * Register on the HTTP/2 server's "stream" event after the request handler: the compatibility
- * layer sends the trailers from its own "wantTrailers" listener, which then runs first.
+ * Whoever sends the trailers does so from a "wantTrailers" listener (the compatibility layer
+ * does); the reset waits for the next turn of the event loop, so listener order does not matter.
  */
 export function resetUnreadRequest(stream: http2.ServerHttp2Stream): void {
   stream.once("wantTrailers", () => {

@@ -124,7 +124,7 @@ describe("decode pool settings", () => {
 describe("connection and stream limits", () => {
   it("reads the limits and timeouts from flags over the environment, with defaults", () => {
     expect(serveOptions([], {})).toMatchObject({
-      maxConcurrentStreams: 100,
+      maxConcurrentStreams: 250,
       maxListingStreams: 1000,
       maxWatchStreams: 10_000,
       headersTimeoutMs: 30_000,
