@@ -9,7 +9,7 @@ it("keeps every acknowledged write through kill -9 under mixed concurrent writes
     rounds: 3,
     writers: 12,
     keysPerWriter: 8,
-    killAfterMs: [400, 1200],
+    killAfterMs: [100, 1000],
     data: join(tempDir(), "data"),
   });
   expect(reports.flatMap((r) => r.problems)).toEqual([]);

@@ -35,7 +35,7 @@ export interface CrashOptions {
   readonly writers: number;
   /** Keys each writer owns. */
   readonly keysPerWriter: number;
-  /** The kill comes after a random time in this range (ms) of load. */
+  /** The kill comes after a random time in this range (ms), counted once `writers` calls were acknowledged. */
   readonly killAfterMs: readonly [number, number];
   readonly data: string;
   /** Called after each round with what it saw. */
@@ -76,6 +76,11 @@ export async function crashRounds(options: CrashOptions): Promise<RoundReport[]>
         highest = Math.max(highest, r);
       }),
     );
+    // The kill comes under load: once every writer could have had a write acknowledged, then at a random time.
+    for (let waited = 0; stats.acknowledged < options.writers && problems.length === 0; waited += 10) {
+      if (waited > 30_000) throw new Error(`no load after 30 s: ${stats.acknowledged} calls acknowledged`);
+      await sleep(10);
+    }
     const [low, high] = options.killAfterMs;
     await sleep(low + Math.random() * (high - low));
     killed.now = true;
