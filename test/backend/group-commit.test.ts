@@ -5,6 +5,7 @@ import { createGroupCommitter, type GroupedWrite } from "../../src/backend/group
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
 import { isAnykvError } from "../../src/errors.js";
+import { Store } from "../../src/store/store.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const root = tempDir();
@@ -117,6 +118,39 @@ describe.each(backends)("group commit: %s", (_, open) => {
     expect(new Set(revisions.flat()).size).toBe(160);
     expect(retries).toBeGreaterThan(0);
     await b.close();
+  });
+});
+
+describe.each(backends)("group commit under the store: %s", (_, open) => {
+  it("hands a watcher every write of concurrent groups once, in revision order", async () => {
+    const store = new Store(await open(), { sweepIntervalMs: 0 });
+    const controller = new AbortController();
+    const watch = store.watch("ns", { signal: controller.signal })[Symbol.asyncIterator]();
+    await watch.next(); // the store's revision when the watch starts
+    const input = { value: new Uint8Array(8), codec: "raw", kind: "raw", model: "", contentType: "" };
+    const writes = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        i % 4 === 3
+          ? store.write("ns", [
+              { type: "put", key: `batch/${i}/a`, input },
+              { type: "put", key: `batch/${i}/b`, input },
+            ])
+          : store.put("ns", `hot/${i % 3}`, input, i % 5 === 0 ? { ifAbsent: true } : {}),
+      ),
+    );
+    const acknowledged = writes.flatMap((w) =>
+      w.status === "fulfilled" ? ["revision" in w.value ? w.value.revision : w.value.meta.revision] : [],
+    );
+    expect(acknowledged.length).toBeGreaterThan(80);
+    const seen: number[] = [];
+    while (seen.length < acknowledged.length) {
+      const { value } = await watch.next();
+      if (value) seen.push(value.revision);
+    }
+    controller.abort();
+    expect(seen).toEqual([...acknowledged].sort((a, b) => a - b));
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!);
+    await store.close();
   });
 });
 
