@@ -317,37 +317,49 @@ const round = fc.tuple(
     fc.record({
       method: fc.constant(method as string),
       protocol: fc.constantFrom(...PROTOCOLS),
+      target: fc.nat({ max: 1 }),
       req: request as fc.Arbitrary<unknown>,
     }),
   ),
 );
 
-// ---- the server and the calls
+// ---- the servers and the calls
 
-let server: RunningServer;
+type Clients = Map<TestProtocol, { store: Client<typeof StoreService>; models: Client<typeof ModelService> }>;
+/** Two servers on LevelDB: the defaults (code off), and one with code on, a default model and tight limits. */
+const targets: { server: RunningServer; clients: Clients }[] = [];
 const internal = vi.spyOn(console, "error");
-const clients = new Map<
-  TestProtocol,
-  { store: Client<typeof StoreService>; models: Client<typeof ModelService> }
->();
 beforeAll(async () => {
-  server = await startTestServer(); // LevelDB, code values off: the server's defaults
-  for (const protocol of PROTOCOLS) {
-    const transport = transportFor(server.url, protocol);
-    clients.set(protocol, {
-      store: createClient(StoreService, transport),
-      models: createClient(ModelService, transport),
+  const servers = await Promise.all([
+    startTestServer(),
+    startTestServer({
+      allowCode: true,
+      defaultModel: "py.Fz",
+      maxBatchSize: 2,
+      maxDepth: 4,
+      maxKeyBytes: 16,
+    }),
+  ]);
+  for (const server of servers) {
+    const clients: Clients = new Map();
+    for (const protocol of PROTOCOLS) {
+      const transport = transportFor(server.url, protocol);
+      clients.set(protocol, {
+        store: createClient(StoreService, transport),
+        models: createClient(ModelService, transport),
+      });
+    }
+    await clients.get("grpc")?.models.registerModels({
+      jsonSchemas: [{ name: "py.Fz", schema: { type: "object", required: ["name"] } as never }],
     });
+    targets.push({ server, clients });
   }
-  await clients.get("grpc")?.models.registerModels({
-    jsonSchemas: [{ name: "py.Fz", schema: { type: "object", required: ["name"] } as never }],
-  });
 });
 afterAll(() => internal.mockRestore());
 beforeEach(() => internal.mockClear());
 
 /** The whole backend, record by record: a refused write must leave it as it was. */
-async function snapshot(): Promise<string[]> {
+async function snapshot(server: RunningServer): Promise<string[]> {
   const out: string[] = [];
   for await (const [k, record] of server.store.backend.scan({}))
     out.push(`${k} ${record.meta.revision} ${createHash("sha1").update(record.value).digest("hex")}`);
@@ -370,7 +382,12 @@ function encodable(protocol: TestProtocol, method: string, req: unknown): boolea
 }
 
 /** Runs one call to its end; the error's code, or "ok". */
-async function invoke(protocol: TestProtocol, method: string, req: unknown): Promise<Code | "ok"> {
+async function invoke(
+  clients: Clients,
+  protocol: TestProtocol,
+  method: string,
+  req: unknown,
+): Promise<Code | "ok"> {
   const { store, models } = clients.get(protocol)!;
   const client = (method in ModelService.method ? models : store) as unknown as Record<
     string,
@@ -404,10 +421,11 @@ describe("RPC fuzzer", () => {
     const codes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(round, async (calls) => {
-        for (const { method, protocol, req } of calls) {
+        for (const { method, protocol, target, req } of calls) {
           if (!encodable(protocol, method, req)) continue;
-          const before = WRITES.has(method) ? await snapshot() : [];
-          const code = await invoke(protocol, method, req);
+          const { server, clients } = targets[target]!;
+          const before = WRITES.has(method) ? await snapshot(server) : [];
+          const code = await invoke(clients, protocol, method, req);
           seen.set(method, (seen.get(method) ?? 0) + 1);
           if (process.env.FUZZ_STATS) {
             const name = `${method} ${code === "ok" ? "ok" : Code[code]}`;
@@ -418,7 +436,7 @@ describe("RPC fuzzer", () => {
           // A write refused as a whole changes nothing (PutMany and DeleteMany report per item).
           if (code !== "ok" && code !== Code.DeadlineExceeded && WRITES.has(method))
             expect(
-              await snapshot(),
+              await snapshot(server),
               `${method} over ${protocol} failed with ${Code[code]} but wrote`,
             ).toEqual(before);
           expect(internal.mock.calls.filter((c) => String(c[0]).includes("internal error"))).toEqual([]);
@@ -448,6 +466,7 @@ describe("RPC fuzzer", () => {
         fc.constantFrom("grpc", "grpc-web", "connect"),
         fc.uint8Array({ maxLength: 48 }),
         async (method, protocol, bytes) => {
+          const { server } = targets[0]!;
           const path = `/${method.parent.typeName}/${method.name}`;
           let answer: RawAnswer;
           if (protocol === "grpc") answer = await rawGrpc(server.url, path, frame(bytes));
