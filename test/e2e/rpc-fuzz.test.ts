@@ -356,7 +356,10 @@ beforeAll(async () => {
   }
 });
 afterAll(() => internal.mockRestore());
-beforeEach(() => internal.mockClear());
+// A block: a function returned from beforeEach would be run as its cleanup.
+beforeEach(() => {
+  internal.mockClear();
+});
 
 /** The whole backend, record by record: a refused write must leave it as it was. */
 async function snapshot(server: RunningServer): Promise<string[]> {
