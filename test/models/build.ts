@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { repoRoot, venvPath } from "../support/tools.js";
+import { repoRoot, venvEnv } from "../support/tools.js";
 
 /**
  * Builds the test models (test/models/proto) into a serialized FileDescriptorSet with every
@@ -12,7 +12,7 @@ export function buildTestModels(dir: string): string {
   const out = join(dir, "acme-models.binpb");
   execFileSync("bash", ["scripts/gen-test-models.sh", "--descriptor-set", out], {
     cwd: repoRoot,
-    env: { ...process.env, PATH: venvPath },
+    env: { ...process.env, ...venvEnv },
     stdio: "pipe",
   });
   return out;

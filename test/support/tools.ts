@@ -42,8 +42,14 @@ export function tool(name: string): string {
   );
 }
 
-/** PATH with the venv's python3 first, for scripts the tests run (gen-python.sh, gen-test-models.sh). */
-export const venvPath = [dirname(PYTHONS.python3 ?? ""), process.env.PATH ?? ""].join(delimiter);
+/**
+ * Environment for scripts the tests run (gen-python.sh, gen-test-models.sh): the venv's python3
+ * first on PATH, and as PYTHON (which otherwise may name the interpreter the venvs were made from).
+ */
+export const venvEnv = {
+  PATH: [dirname(PYTHONS.python3 ?? ""), process.env.PATH ?? ""].join(delimiter),
+  PYTHON: PYTHONS.python3 ?? "python3",
+};
 
 /** What a finished process said. */
 export interface RunResult {
@@ -65,7 +71,7 @@ export function run(
       [...args],
       {
         cwd: ROOT,
-        env: { ...process.env, PATH: venvPath, ...options.env },
+        env: { ...process.env, ...venvEnv, ...options.env },
         timeout: options.timeoutMs ?? 60_000,
         maxBuffer: 16 * 1024 * 1024,
         encoding: "utf8",
