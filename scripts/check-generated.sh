@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-npx buf generate --template '{"version":"v2","plugins":[{"local":"node_modules/.bin/protoc-gen-es","out":"'"$tmp"'/gen","opt":["target=ts","import_extension=js"]}]}' proto
+# buf.gen.yaml's plugin and options, writing to a temporary directory.
+npx buf generate --exclude-path proto/buf --template '{"version":"v2","plugins":[{"local":"node_modules/.bin/protoc-gen-es","out":"'"$tmp"'/gen","opt":["target=ts","import_extension=js","rewrite_imports=./buf/validate/*_pb.js:@bufbuild/protovalidate/gen"]}]}' proto
 if ! diff -r gen "$tmp/gen"; then
   echo "gen/ is out of date: run 'npx buf generate' and commit the result" >&2
   exit 1

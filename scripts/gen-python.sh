@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-test/python/gen}"
 mkdir -p "$out"
-# Only anykv's own files: the well-known types come with protobuf, google.rpc with
-# googleapis-common-protos, and gRPC's health and reflection with grpcio-health-checking
-# and grpcio-reflection.
-mapfile -t files < <(cd proto && find anykv -name '*.proto' | sort)
+# anykv's own files and buf/validate/validate.proto, which they import for their constraints
+# (protovalidate v1.2.2, verbatim; no pip package is needed for it): the well-known types come
+# with protobuf, google.rpc with googleapis-common-protos, and gRPC's health and reflection with
+# grpcio-health-checking and grpcio-reflection.
+mapfile -t files < <(cd proto && find anykv buf -name '*.proto' | sort)
 "${PYTHON:-python3}" -m grpc_tools.protoc -I proto --python_out="$out" --pyi_out="$out" --grpc_python_out="$out" "${files[@]}"
 echo "Python stubs for ${files[*]} in $out"

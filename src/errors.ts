@@ -50,7 +50,10 @@ export class AnykvError extends Error {
     this.metadata = options?.metadata ?? {};
   }
 
-  /** Machine-readable facts for the caller (sent as response headers), e.g. the oldest revision. */
+  /**
+   * Machine-readable facts for the caller, sent as google.rpc.ErrorInfo metadata (lowerCamelCase
+   * keys), e.g. `oldestRevision`, or a failed precondition's `key`, `precondition`, `revision`.
+   */
   readonly metadata: Readonly<Record<string, string>>;
 
   /** Field-level problems (google.rpc.BadRequest at the boundary). */

@@ -1,9 +1,13 @@
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import type { ItemError, StoreService } from "../../gen/anykv/v1/store_pb.js";
+import type { Precondition, StoreService } from "../../gen/anykv/v1/store_pb.js";
 import type { Mode, Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
+import { statusError } from "./errors.js";
 import type { CallOptions, KeyInfo, ListKeysOptions } from "./store-client.js";
 
-/** Conditions of a put or delete: the write happens only if the key is at that revision, or absent. */
+/**
+ * The precondition of a put or delete: the write happens only if the key is at that revision,
+ * or absent (at most one of the two; anykv.v1.Precondition).
+ */
 export interface WriteConditions {
   /** The key's current revision (KeyInfo.revision) must be this one; else ABORTED. */
   readonly ifRevision?: bigint | number;
@@ -54,12 +58,12 @@ export interface DeleteManyResult {
   readonly error?: ConnectError;
 }
 
-/** The outcome of a batch: its revision and one result per op. */
+/** The outcome of a batch: its revision (every op's) and one result per op. */
 export interface BatchResult {
   readonly revision: bigint;
   readonly results: ReadonlyArray<
     | { readonly type: "put"; readonly stored: boolean; readonly info?: KeyInfo }
-    | { readonly type: "delete"; readonly deleted: boolean; readonly revision: bigint }
+    | { readonly type: "delete"; readonly deleted: boolean }
   >;
 }
 
@@ -118,7 +122,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
       value: core.encode(item.value, itemCall),
       mode: core.mode(itemCall),
       ...(ttl ? { ttl } : {}),
-      ...conditions(item),
+      ...precondition(item),
     };
   };
   return {
@@ -129,7 +133,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
       );
       for await (const res of stream) {
         const info = core.keyInfo(res.info!);
-        if (res.result.case === "error") yield { key: res.key, info, error: itemError(res.result.value) };
+        if (res.result.case === "error") yield { key: res.key, info, error: statusError(res.result.value) };
         else yield { key: res.key, info, value: core.decode(res.result.value, list) as T };
       }
     },
@@ -141,7 +145,8 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
     async getMany<T>(keys: readonly string[], call?: CallOptions) {
       const res = await rpc.getMany({ namespace, keys: [...keys], mode: core.mode(call) }, signalOf(call));
       return res.results.map((r): GetManyResult<T> => {
-        if (r.result.case === "error") return { key: r.key, found: false, error: itemError(r.result.value) };
+        if (r.result.case === "error")
+          return { key: r.key, found: false, error: statusError(r.result.value) };
         if (!r.found) return { key: r.key, found: false };
         return {
           key: r.key,
@@ -155,7 +160,8 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
       const list = putItems(items).map((item) => putRequest(item, call));
       const res = await rpc.putMany({ namespace, items: list }, signalOf(call));
       return res.results.map((r): PutManyResult => {
-        if (r.result.case === "error") return { key: r.key, stored: false, error: itemError(r.result.value) };
+        if (r.result.case === "error")
+          return { key: r.key, stored: false, error: statusError(r.result.value) };
         if (r.result.case === "info")
           return { key: r.key, stored: r.stored, info: core.keyInfo(r.result.value) };
         return { key: r.key, stored: r.stored };
@@ -164,30 +170,31 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
     async deleteMany(items, call) {
       const list = [...items].map((item) => (typeof item === "string" ? { key: item } : item));
       const res = await rpc.deleteMany(
-        { namespace, items: list.map((item) => ({ key: item.key, ...conditions(item) })) },
+        { namespace, items: list.map((item) => ({ key: item.key, ...precondition(item) })) },
         signalOf(call),
       );
-      return res.results.map(
-        (r): DeleteManyResult => ({
+      return res.results.map((r): DeleteManyResult => {
+        if (r.result.case === "error")
+          return { key: r.key, deleted: false, revision: 0n, error: statusError(r.result.value) };
+        return {
           key: r.key,
-          deleted: r.deleted,
-          revision: r.revision,
-          ...(r.error ? { error: itemError(r.error) } : {}),
-        }),
-      );
+          deleted: r.result.value?.deleted ?? false,
+          revision: r.result.value?.revision ?? 0n,
+        };
+      });
     },
     async batch(ops, call) {
       const wire = [...ops].map((op) =>
         op.type === "put"
           ? { op: { case: "put" as const, value: putRequest(op, call) } }
-          : { op: { case: "delete" as const, value: { key: op.key, ...conditions(op) } } },
+          : { op: { case: "delete" as const, value: { key: op.key, ...precondition(op) } } },
       );
       const res = await rpc.batch({ namespace, ops: wire }, signalOf(call));
       return {
         revision: res.revision,
         results: res.results.map((r) =>
           r.result.case === "delete"
-            ? { type: "delete", deleted: r.result.value.deleted, revision: r.result.value.revision }
+            ? { type: "delete", deleted: r.result.value.deleted }
             : {
                 type: "put",
                 stored: r.result.value?.stored ?? false,
@@ -212,24 +219,24 @@ export function listRequest(list: ListKeysOptions) {
     prefix: list.prefix ?? "",
     excludePrefix: list.excludePrefix ?? "",
     glob: list.glob ?? "",
-    limit: list.limit ?? 0,
+    limit: BigInt(list.limit ?? 0),
     reverse: list.reverse ?? false,
     startAfter: list.startAfter ?? "",
   };
 }
 
-/** A write's conditions as request fields. */
-export function conditions(c: WriteConditions): { ifRevision?: bigint; ifAbsent: boolean } {
-  return {
-    ...(c.ifRevision === undefined ? {} : { ifRevision: BigInt(c.ifRevision) }),
-    ifAbsent: c.ifAbsent ?? false,
-  };
+/** A write's conditions as the request's precondition (none when neither is set). */
+export function precondition(c: WriteConditions): { precondition?: Precondition } {
+  if (c.ifRevision !== undefined && c.ifAbsent)
+    throw new ConnectError("a precondition is ifRevision or ifAbsent, not both", Code.InvalidArgument);
+  if (c.ifRevision !== undefined)
+    return { precondition: wirePrecondition({ case: "revision", value: BigInt(c.ifRevision) }) };
+  if (c.ifAbsent) return { precondition: wirePrecondition({ case: "absent", value: true }) };
+  return {};
 }
 
-/** An item's error as the ConnectError a call with that error would have thrown. */
-function itemError(error: ItemError): ConnectError {
-  const code = error.code in Code ? (error.code as Code) : Code.Unknown;
-  return new ConnectError(error.message, code, { "anykv-error-code": error.reason });
+function wirePrecondition(condition: Precondition["condition"]): Precondition {
+  return { $typeName: "anykv.v1.Precondition", condition };
 }
 
 function putItems(

@@ -12,6 +12,7 @@ export type {
   PutManyResult,
   WriteConditions,
 } from "./bulk-client.js";
+export { type AnykvErrorInfo, errorInfo } from "./errors.js";
 export type {
   ByteSource,
   DownloadOptions,

@@ -6,7 +6,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import type { StoreService, UploadRequest, UploadRequestSchema } from "../../gen/anykv/v1/store_pb.js";
 import type { KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
-import type { WriteConditions } from "./bulk-client.js";
+import { precondition, type WriteConditions } from "./bulk-client.js";
 import type { KeyInfo } from "./store-client.js";
 
 /** Bytes to upload: one array, or a stream of them (a Node Readable is one). */
@@ -89,8 +89,7 @@ export function createLargeValueMethods(deps: {
               key,
               contentType: options.contentType ?? "",
               ...(t ? { ttl: t } : {}),
-              ...(options.ifRevision === undefined ? {} : { ifRevision: BigInt(options.ifRevision) }),
-              ifAbsent: options.ifAbsent ?? false,
+              ...precondition(options),
             },
           },
         };

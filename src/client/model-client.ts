@@ -31,6 +31,7 @@ export interface ModelClient {
   ): Promise<ModelInfo[]>;
   /** Registers a JSON Schema (pydantic's `model_json_schema()`, say) under `name`. */
   registerJsonSchema(name: string, schema: JsonObject, options?: RegisterOptions): Promise<ModelInfo[]>;
+  /** Every registered model, sorted by name (all pages of ListModels). */
   list(): Promise<ModelInfo[]>;
   /** Deletes a model (a protobuf model with its whole file); returns the names removed. */
   delete(name: string): Promise<string[]>;
@@ -62,7 +63,15 @@ export function createModelClient(transport: Transport): ModelClient {
       return res.models.map(toModelInfo);
     },
     async list() {
-      return (await rpc.listModels({})).models.map(toModelInfo);
+      // Every page: ListModels answers at most 1000 models per call.
+      const all: ModelInfo[] = [];
+      let pageToken = "";
+      do {
+        const res = await rpc.listModels({ pageSize: 1000n, pageToken });
+        all.push(...res.models.map(toModelInfo));
+        pageToken = res.nextPageToken;
+      } while (pageToken !== "");
+      return all;
     },
     async delete(name) {
       return (await rpc.deleteModel({ name })).removed;

@@ -1,14 +1,14 @@
 import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { ChecksumAlgorithm, StoreService } from "../../gen/anykv/v1/store_pb.js";
 import { Mode, type KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
 import {
   type BulkMethods,
-  conditions,
   createBulkMethods,
   listRequest,
+  precondition,
   type WriteConditions,
 } from "./bulk-client.js";
 import { fromWireValue, toWireValue } from "./js-value.js";
@@ -154,7 +154,19 @@ const MODES: Record<ModeName, Mode> = {
  * list faster: 256 keys gave 0.37× the rate of LevelDB's own key iterator, 1000 keys 0.65–1.2×
  * (bench/README.md); 1000 keys of at most 1 KiB stay well within the 4 MiB message limit.
  */
-const KEYS_PER_MESSAGE = 1000;
+const KEYS_PER_MESSAGE = 1000n;
+/**
+ * A checksum algorithm's name (node:crypto's, as the README lists them) as the API's enum;
+ * an unknown name is INVALID_ARGUMENT before anything is sent.
+ */
+function checksumAlgorithm(name: string): ChecksumAlgorithm {
+  const value = (ChecksumAlgorithm as unknown as Record<string, ChecksumAlgorithm | undefined>)[
+    name.toUpperCase().replace("-", "_")
+  ];
+  if (value === undefined || value === ChecksumAlgorithm.UNSPECIFIED)
+    throw new ConnectError(`unknown checksum algorithm "${name}"`, Code.InvalidArgument);
+  return value;
+}
 
 /** A typed anykv client: JavaScript values in, the same JavaScript values out. */
 export function createStore(options: StoreClientOptions): AnykvStore {
@@ -230,7 +242,7 @@ export function createStore(options: StoreClientOptions): AnykvStore {
           model: wire.model,
           mode: mode(call),
           ...(t ? { ttl: t } : {}),
-          ...conditions(call ?? {}),
+          ...precondition(call ?? {}),
         },
         rpcOptions(call),
       );
@@ -239,7 +251,7 @@ export function createStore(options: StoreClientOptions): AnykvStore {
     get: <T>(key: string, call?: CallOptions) => read<T>("get", key, call),
     pop: <T>(key: string, call?: CallOptions) => read<T>("pop", key, call),
     async delete(key, call) {
-      return (await rpc.delete({ namespace, key, ...conditions(call ?? {}) }, rpcOptions(call))).deleted;
+      return (await rpc.delete({ namespace, key, ...precondition(call ?? {}) }, rpcOptions(call))).deleted;
     },
     async exists(key, call) {
       return (await rpc.exists({ namespace, key }, rpcOptions(call))).exists;
@@ -254,17 +266,14 @@ export function createStore(options: StoreClientOptions): AnykvStore {
       return timestampDate(res.touchedAt!);
     },
     async checksum(key, call) {
-      const res = await rpc.checksum({ namespace, key, algorithm: call?.algorithm ?? "" }, rpcOptions(call));
+      const algorithm = checksumAlgorithm(call?.algorithm ?? "sha256");
+      const res = await rpc.checksum({ namespace, key, algorithm }, rpcOptions(call));
       return res.checksum;
     },
     async *keys(list = {}) {
-      // Keys arrive in batches (one message per key costs more than the key); a server that
-      // does not batch answers in `key`.
+      // Keys arrive in batches (one message per key costs more than the key).
       const request = { namespace, ...listRequest(list), batchSize: KEYS_PER_MESSAGE };
-      for await (const res of rpc.listKeys(request, rpcOptions(list))) {
-        if (res.keys.length > 0) yield* res.keys;
-        else yield res.key;
-      }
+      for await (const res of rpc.listKeys(request, rpcOptions(list))) yield* res.keys;
     },
     ...createBulkMethods({
       rpc,

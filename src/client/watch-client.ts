@@ -1,7 +1,12 @@
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import { type StoreService, WatchEvent_Type } from "../../gen/anykv/v1/store_pb.js";
+import {
+  type StoreService,
+  WatchEvent_Type,
+  type WatchEvent as WireWatchEvent,
+} from "../../gen/anykv/v1/store_pb.js";
 import type { Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
+import { statusError } from "./errors.js";
 import type { KeyInfo } from "./store-client.js";
 
 /** One change of a key. */
@@ -13,6 +18,11 @@ export interface WatchEvent<T = unknown> {
   readonly info: KeyInfo | undefined;
   /** The put's value, with includeValues (not for values stored in chunks). */
   readonly value?: T;
+  /**
+   * Why the put's value could not be decoded in the requested mode (a ConnectError with the
+   * code and details a Get would have failed with); the watch goes on.
+   */
+  readonly error?: ConnectError;
 }
 
 export interface WatchOptions {
@@ -98,7 +108,7 @@ export function createWatchMethods(deps: {
                 key: event.key,
                 revision: event.revision,
                 info: event.info && deps.keyInfo(event.info),
-                ...(event.value ? { value: deps.decode(event.value) as T } : {}),
+                ...eventValue<T>(event, deps.decode),
               };
             }
             next = res.revision + 1n;
@@ -115,4 +125,18 @@ export function createWatchMethods(deps: {
       }
     },
   };
+}
+
+function eventValue<T>(
+  event: WireWatchEvent,
+  decode: (value: Value) => unknown,
+): { value?: T; error?: ConnectError } {
+  switch (event.result.case) {
+    case "value":
+      return { value: decode(event.result.value) as T };
+    case "error":
+      return { error: statusError(event.result.value) };
+    default:
+      return {};
+  }
 }

@@ -4,10 +4,8 @@ import type { HttpRequest, HttpResponse } from "./http-types.js";
 /** Headers browser code may send beyond Connect's own: byte ranges for the anystore HTTP API. */
 const EXTRA_ALLOWED_HEADERS = ["Range", "Authorization"];
 
-/** Headers browser code may read beyond Connect's own: anykv's error code and the anystore API's. */
+/** Headers browser code may read beyond Connect's own: the anystore API's. */
 const EXTRA_EXPOSED_HEADERS = [
-  "anykv-error-code",
-  "Trailer-anykv-error-code",
   "Content-Range",
   "Accept-Ranges",
   "Content-Length",

@@ -1,9 +1,23 @@
+import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  PreconditionFailureSchema,
+} from "../../gen/google/rpc/error_details_pb.js";
+import { type Status, StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { AnykvError, type ErrorCode } from "../errors.js";
 import { cancellation, requestError } from "./request-errors.js";
 
-type OutgoingDetail = NonNullable<ConstructorParameters<typeof ConnectError>[3]>[number];
+/** google.rpc.ErrorInfo.domain of every anykv error. */
+export const ERROR_DOMAIN = "anykv";
+
+/** An error detail as ConnectError takes it: a message schema and its value. */
+export interface ErrorDetail<Desc extends DescMessage = DescMessage> {
+  readonly desc: Desc;
+  readonly value: MessageInitShape<Desc>;
+}
 
 /** The one place where domain errors become gRPC codes (README: "Errors"). */
 const CODES: Readonly<Record<ErrorCode, Code>> = {
@@ -23,30 +37,63 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
   COMPACTED: Code.OutOfRange,
 };
 
+/** The gRPC code of a domain error code. */
+export function grpcCode(code: ErrorCode): Code {
+  return CODES[code];
+}
+
 /**
- * AnykvError → ConnectError with its code; ConnectErrors pass; anything else
- * is reported through `onInternal` and answered as INTERNAL with no internals.
+ * AnykvError → ConnectError with its code and details (errorDetails); ConnectErrors pass;
+ * anything else is reported through `onInternal` and answered as INTERNAL with no internals.
+ * Every way into the server (connect-node, a lean gRPC path) answers errors through here, so
+ * grpc-status-details-bin always carries the same details.
  */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (err instanceof ConnectError) return requestError(err.code, err.rawMessage) ?? err;
   if (err instanceof AnykvError) {
-    return new ConnectError(
-      err.message,
-      CODES[err.code],
-      { ...err.metadata, "anykv-error-code": err.code },
-      badRequest(err),
-      err,
-    );
+    return new ConnectError(err.message, CODES[err.code], undefined, errorDetails(err), err);
   }
   onInternal(err);
   return new ConnectError("internal error", Code.Internal);
 }
 
-/** Field violations as a google.rpc.BadRequest error detail (README: "Error details"). */
-function badRequest(err: AnykvError): OutgoingDetail[] | undefined {
-  if (err.details.length === 0) return undefined;
-  const fieldViolations = err.details.map((v) => ({ field: v.field, description: v.description }));
-  return [{ desc: BadRequestSchema, value: { fieldViolations } }];
+/**
+ * The google.rpc error details of a domain error: always an ErrorInfo (domain "anykv", the
+ * stable code as reason, the error's metadata), a BadRequest when fields are at fault, and a
+ * PreconditionFailure when a precondition failed.
+ */
+export function errorDetails(err: AnykvError): ErrorDetail[] {
+  const details: ErrorDetail[] = [
+    detail(ErrorInfoSchema, { reason: err.code, domain: ERROR_DOMAIN, metadata: { ...err.metadata } }),
+  ];
+  if (err.details.length > 0) {
+    const fieldViolations = err.details.map((v) => ({ field: v.field, description: v.description }));
+    details.push(detail(BadRequestSchema, { fieldViolations }));
+  }
+  if (err.code === "CONFLICT") {
+    // The type names the precondition that failed (REVISION or ABSENT), the subject the key.
+    const type = err.metadata.precondition === "absent" ? "ABSENT" : "REVISION";
+    const violations = [{ type, subject: err.metadata.key ?? "", description: err.message }];
+    details.push(detail(PreconditionFailureSchema, { violations }));
+  }
+  return details;
+}
+
+/**
+ * A domain error as a google.rpc.Status, for results that carry an item's own failure (an item
+ * of PutMany, GetMany or DeleteMany, a ListValues item, a Watch event's value): the code,
+ * message and details a call failing with it would have had.
+ */
+export function toStatus(err: AnykvError): Status {
+  return create(StatusSchema, {
+    code: CODES[err.code],
+    message: err.message,
+    details: errorDetails(err).map((d) => anyPack(d.desc, create(d.desc, d.value))),
+  });
+}
+
+function detail<Desc extends DescMessage>(desc: Desc, value: MessageInitShape<Desc>): ErrorDetail {
+  return { desc, value } as ErrorDetail;
 }
 
 /** A server interceptor that maps errors of unary calls and of every streamed message. */

@@ -12,6 +12,7 @@ import {
   type ModelInfo,
   parseDescriptorSet,
 } from "../codec/models/index.js";
+import { AnykvError } from "../errors.js";
 import type { Models } from "./models.js";
 
 const KINDS: Record<ModelInfo["kind"], ModelKind> = {
@@ -34,11 +35,21 @@ export function createModelService(models: Models): ServiceImpl<typeof ModelServ
       return { models: registered.map(toWire) };
     },
 
+    // Pages of at most 1000 models, sorted by name; the token is the last name sent (opaque to
+    // clients: base64url), so a page follows on whatever was registered or deleted meanwhile.
     async listModels(req) {
-      const all = models.current().list();
-      const kind = req.kind;
+      const after = req.pageToken === "" ? undefined : pageTokenName(req.pageToken);
+      const size = Math.min(Number(req.pageSize) || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+      const selected = models
+        .current()
+        .list()
+        .filter((m) => req.kind === ModelKind.UNSPECIFIED || KINDS[m.kind] === req.kind)
+        .filter((m) => after === undefined || m.name > after);
+      const page = selected.slice(0, size);
+      const last = page.at(-1);
       return {
-        models: all.filter((m) => kind === ModelKind.UNSPECIFIED || KINDS[m.kind] === kind).map(toWire),
+        models: page.map(toWire),
+        nextPageToken: selected.length > size && last ? Buffer.from(last.name).toString("base64url") : "",
       };
     },
 
@@ -65,6 +76,16 @@ export function createModelService(models: Models): ServiceImpl<typeof ModelServ
       return { deleted: removed !== undefined, removed: (removed ?? []).map((m) => m.name) };
     },
   };
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+function pageTokenName(token: string): string {
+  const name = Buffer.from(token, "base64url").toString("utf8");
+  if (name === "" || Buffer.from(name).toString("base64url") !== token)
+    throw new AnykvError("INVALID_ARGUMENT", "page_token is not a next_page_token of ListModels");
+  return name;
 }
 
 function toWire(info: ModelInfo): Pick<WireModelInfo, "name" | "kind" | "file"> {

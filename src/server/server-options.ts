@@ -268,8 +268,9 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!(o.defaultTtlMs >= 0)) fail("the default TTL must not be negative");
   if (!["auto", "raw", "json", "pickle"].includes(o.defaultMode))
     fail(`mode "${o.defaultMode}" is not auto, raw, json or pickle`);
-  if (!(Number.isInteger(o.maxKeyBytes) && o.maxKeyBytes >= 1))
-    fail("max key bytes must be a positive integer");
+  // store.proto declares keys of at most 4096 bytes: a longer limit could never be reached.
+  if (!(Number.isInteger(o.maxKeyBytes) && o.maxKeyBytes >= 1 && o.maxKeyBytes <= 4096))
+    fail("max key bytes must be an integer from 1 to 4096");
   if (!(Number.isInteger(o.maxDepth) && o.maxDepth >= 1)) fail("max depth must be a positive integer");
   if (!(Number.isInteger(o.maxMessageBytes) && o.maxMessageBytes >= 1024))
     fail("max message bytes must be at least 1024");

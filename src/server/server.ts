@@ -3,6 +3,7 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
 import type { Backend } from "../backend/backend.js";
 import { openLevelBackend } from "../backend/leveldb-backend.js";
 import { createMemoryBackend } from "../backend/memory-backend.js";
@@ -26,6 +27,7 @@ import { type Models, openModels } from "./models.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { createReflection } from "./reflection.js";
 import { withRequestErrors } from "./request-errors.js";
+import { createValidationInterceptor } from "./request-validation.js";
 import { routes } from "./routes.js";
 import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
@@ -118,13 +120,18 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       served.collect(
         routes(deps),
         health.routes,
-        // Reflection serves the services and every registered model type, so grpcurl can
-        // describe models and print a Get with a model as a typed message.
-        createReflection(() => fileRegistryOf(...served.registry().files, ...models.files())),
+        // Reflection serves the services, the error details they send (so grpcurl prints an
+        // ErrorInfo's fields) and every registered model type, so grpcurl can describe models
+        // and print a Get with a model as a typed message.
+        createReflection(() =>
+          fileRegistryOf(...served.registry().files, file_google_rpc_error_details, ...models.files()),
+        ),
       ),
     ),
+    // Errors outermost, so that they map what the request validation and the limits throw too.
     interceptors: [
       createErrorInterceptor((err) => console.error("anykv: internal error:", err)),
+      createValidationInterceptor(),
       createStreamLimiter(o),
     ],
     readMaxBytes: o.maxMessageBytes,

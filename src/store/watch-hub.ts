@@ -131,7 +131,7 @@ export class WatchHub {
       "COMPACTED",
       `revision ${revision} is older than the watch retention window; the oldest revision available is ${oldest} ` +
         "(start from it, or from 0 for new changes only, after re-reading the keys)",
-      { metadata: { "anykv-oldest-revision": String(oldest) } },
+      { metadata: { oldestRevision: String(oldest) } },
     );
   }
 

@@ -15,11 +15,11 @@ export interface WriteCondition {
 export function checkConditionShape(condition: WriteCondition): void {
   const { ifRevision, ifAbsent } = condition;
   if (ifRevision === undefined) return;
-  if (ifAbsent) throw new AnykvError("INVALID_ARGUMENT", "if_revision and if_absent cannot be combined");
+  if (ifAbsent) throw new AnykvError("INVALID_ARGUMENT", "a precondition is a revision or absent, not both");
   if (!Number.isSafeInteger(ifRevision) || ifRevision < 1)
     throw new AnykvError(
       "INVALID_ARGUMENT",
-      `if_revision must be a positive revision, not ${ifRevision} (use if_absent for "must not exist")`,
+      `a precondition's revision must be positive, not ${ifRevision} (use absent for "must not exist")`,
     );
 }
 
@@ -39,15 +39,26 @@ export function checkCondition(
   liveRevision: number | undefined,
 ): void {
   const where = `key "${key}"${namespace ? ` in namespace "${namespace}"` : ""}`;
+  // What the error details say (ErrorInfo metadata, PreconditionFailure): the key, the condition
+  // that failed, and the key's revision now ("0" when it does not exist).
+  const metadata = (precondition: "absent" | "revision") => ({
+    key,
+    ...(namespace ? { namespace } : {}),
+    precondition,
+    revision: String(liveRevision ?? 0),
+  });
   if (condition.ifAbsent && liveRevision !== undefined) {
     throw new AnykvError(
       "CONFLICT",
-      `${where} exists (at revision ${liveRevision}); the condition if_absent failed`,
+      `${where} exists (at revision ${liveRevision}); the precondition absent failed`,
+      { metadata: metadata("absent") },
     );
   }
   const wanted = condition.ifRevision;
   if (wanted !== undefined && liveRevision !== wanted) {
     const actual = liveRevision === undefined ? "does not exist" : `is at revision ${liveRevision}`;
-    throw new AnykvError("CONFLICT", `${where} ${actual}; the condition if_revision=${wanted} failed`);
+    throw new AnykvError("CONFLICT", `${where} ${actual}; the precondition revision=${wanted} failed`, {
+      metadata: metadata("revision"),
+    });
   }
 }

@@ -80,7 +80,7 @@ describe("the HTTP API's answers", () => {
 
     const missing = await fetch(`${api}/h/missing`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ detail: 'key "h/missing" does not exist' });
+    expect(await missing.json()).toEqual({ detail: 'key "h/missing" does not exist', reason: "NOT_FOUND" });
 
     expect((await fetch(`${api}/h/v.txt`, { method: "DELETE" })).status).toBe(204);
     expect((await fetch(`${api}/h/v.txt`, { method: "DELETE" })).status).toBe(404);

@@ -13,7 +13,7 @@ type Callback<T> = (err: grpc.ServiceError | null, res: T) => void;
 type Unary = (req: object, cb: Callback<Record<string, unknown>>) => void;
 type StoreStub = grpc.Client &
   Record<string, Unary> & {
-    ListKeys(req: object): grpc.ClientReadableStream<{ key: string }>;
+    ListKeys(req: object): grpc.ClientReadableStream<{ keys: string[] }>;
   };
 
 let server: RunningServer;
@@ -79,7 +79,7 @@ describe("an independent @grpc/grpc-js client", () => {
     const keys: string[] = [];
     await new Promise<void>((resolve, reject) => {
       const stream = stub.ListKeys({ prefix: base });
-      stream.on("data", (res) => keys.push(res.key));
+      stream.on("data", (res) => keys.push(...res.keys));
       stream.on("end", resolve);
       stream.on("error", reject);
     });

@@ -115,7 +115,7 @@ describe("grpcurl through server reflection", () => {
     const keys = out
       .trim()
       .split(/\n(?=\{)/)
-      .map((chunk) => JSON.parse(chunk).key);
+      .flatMap((chunk) => JSON.parse(chunk).keys);
     expect(keys).toEqual([`${prefix}/a`, `${prefix}/b`, `${prefix}/c/d`]);
   });
 
@@ -130,5 +130,65 @@ describe("grpcurl through server reflection", () => {
     const notBytes = await call("Put", { key: uniqueKey(), value: { text: "x" }, mode: "MODE_RAW" });
     expect(notBytes.stderr).toContain("Code: InvalidArgument");
     expect(notBytes.stderr).toContain("not bytes");
+  });
+
+  // grpcurl decodes the status details (grpc-status-details-bin) with the types reflection
+  // serves: the ErrorInfo's reason, BadRequest's fields, PreconditionFailure's key.
+  const status = async (method: string, body: unknown) => {
+    const result = await grpcurl(
+      "-format-error",
+      "-d",
+      JSON.stringify(body),
+      addr,
+      `anykv.v1.StoreService/${method}`,
+    );
+    expect(result.code).not.toBe(0);
+    // -format-error prints the google.rpc.Status as JSON (on stderr).
+    return JSON.parse(result.stderr) as {
+      code: number;
+      message: string;
+      details: ({ "@type": string } & Record<string, unknown>)[];
+    };
+  };
+  const detail = (details: ({ "@type": string } & Record<string, unknown>)[], type: string) =>
+    details.find((d) => d["@type"] === `type.googleapis.com/google.rpc.${type}`);
+
+  it("prints each error's ErrorInfo, BadRequest and PreconditionFailure", async () => {
+    const missing = await grpcurl(
+      "-d",
+      JSON.stringify({ key: uniqueKey("gone") }),
+      addr,
+      "anykv.v1.StoreService/Get",
+    );
+    expect(missing.stderr).toContain("google.rpc.ErrorInfo");
+    expect(missing.stderr).toContain('"reason": "NOT_FOUND"');
+
+    const badKey = await status("Put", { key: "../etc/passwd", value: { text: "x" } });
+    expect(badKey.code).toBe(3);
+    expect(detail(badKey.details, "ErrorInfo")).toEqual({
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason: "INVALID_KEY",
+      domain: "anykv",
+    });
+
+    const constraint = await status("ListValues", { limit: -1, mode: 9 });
+    expect(constraint.code).toBe(3);
+    expect(detail(constraint.details, "ErrorInfo")).toMatchObject({ reason: "INVALID_ARGUMENT" });
+    expect(detail(constraint.details, "BadRequest")?.fieldViolations).toEqual([
+      { field: "limit", description: "must be greater than or equal to 0" },
+      { field: "mode", description: "value must be one of the defined enum values" },
+    ]);
+
+    const key = uniqueKey("grpcurl-cond");
+    await json("Put", { key, value: { text: "1" } });
+    const conflict = await status("Put", { key, value: { text: "2" }, precondition: { absent: true } });
+    expect(conflict.code).toBe(10);
+    expect(detail(conflict.details, "ErrorInfo")).toMatchObject({
+      reason: "CONFLICT",
+      metadata: { key, precondition: "absent" },
+    });
+    expect(detail(conflict.details, "PreconditionFailure")?.violations).toEqual([
+      { type: "ABSENT", subject: key, description: conflict.message },
+    ]);
   });
 });

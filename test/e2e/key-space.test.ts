@@ -1,6 +1,7 @@
-import { Code, type ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type AnykvStore, createStore, type Protocol } from "../../src/client/index.js";
+import { BadRequestSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { type AnykvStore, createStore, errorInfo, type Protocol } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { codeOf } from "../support/connect-errors.js";
 import { startTestServer, uniqueKey } from "../support/server.js";
@@ -34,22 +35,18 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     ]);
   });
 
-  it("batches keys per ListKeys message on request, and one per message otherwise", async () => {
+  it("batches keys per ListKeys message: as requested, else the server's default", async () => {
     const base = uniqueKey("batched");
     const keys = Array.from({ length: 7 }, (_, i) => `${base}/${String(i).padStart(2, "0")}`);
     await store.putMany(keys.map((key) => ({ key, value: "v" })));
     const batched = await collect(
-      store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, batchSize: 3 }),
+      store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, batchSize: 3n }),
     );
     expect(batched.map((m) => m.keys)).toEqual([keys.slice(0, 3), keys.slice(3, 6), keys.slice(6)]);
-    expect(batched.every((m) => m.key === "")).toBe(true);
-    const single = await collect(store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, limit: 2 }));
-    expect(single.map((m) => [m.key, m.keys.length])).toEqual([
-      [keys[0], 0],
-      [keys[1], 0],
-    ]);
-    // The typed client batches underneath and still yields keys one by one, limit included.
-    expect(await collect(store.keys({ prefix: base, limit: 5 }))).toEqual(keys.slice(0, 5));
+    const byDefault = await collect(
+      store.rpc.listKeys({ namespace: `ks-${protocol}`, prefix: base, limit: 2n }),
+    );
+    expect(byDefault.map((m) => m.keys)).toEqual([keys.slice(0, 2)]);
   });
 
   it("lists values with their metadata, reporting undecodable ones per item", async () => {
@@ -168,14 +165,30 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     const err = await store.put(key, 2, { ifAbsent: true }).catch((e: unknown) => e as ConnectError);
     expect((err as ConnectError).code).toBe(Code.Aborted);
     expect((err as ConnectError).rawMessage).toContain(key);
-    expect((err as ConnectError).rawMessage).toContain("if_absent");
+    expect((err as ConnectError).rawMessage).toContain("precondition absent failed");
+    expect(errorInfo(err)).toEqual({
+      reason: "CONFLICT",
+      metadata: {
+        key,
+        namespace: `ks-${protocol}`,
+        precondition: "absent",
+        revision: String(first!.revision),
+      },
+    });
+    expect((err as ConnectError).findDetails(PreconditionFailureSchema)[0]?.violations).toMatchObject([
+      { type: "ABSENT", subject: key },
+    ]);
     const second = await store.put(key, 2, { ifRevision: first!.revision });
     expect(second!.revision).toBeGreaterThan(first!.revision);
     expect(await codeOf(store.put(key, 3, { ifRevision: first!.revision }))).toBe(Code.Aborted);
     expect(await codeOf(store.delete(key, { ifRevision: first!.revision }))).toBe(Code.Aborted);
     expect(await store.get(key)).toBe(2);
     expect(await codeOf(store.put(key, 3, { ifRevision: 0 }))).toBe(Code.InvalidArgument);
-    const res = await store.rpc.delete({ namespace: `ks-${protocol}`, key, ifRevision: second!.revision });
+    const res = await store.rpc.delete({
+      namespace: `ks-${protocol}`,
+      key,
+      precondition: { condition: { case: "revision", value: second!.revision } },
+    });
     expect(res.deleted).toBe(true);
     expect(res.revision).toBeGreaterThan(second!.revision);
   });
@@ -192,7 +205,7 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     expect(ok.results).toMatchObject([
       { type: "put", stored: true, info: { revision: ok.revision } },
       { type: "put", stored: true, info: { revision: ok.revision } },
-      { type: "delete", deleted: false, revision: 0n },
+      { type: "delete", deleted: false },
     ]);
     const failed = store.batch([
       { type: "put", key: `${base}/b`, value: 1 },
@@ -218,18 +231,16 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     expect((badErr as ConnectError).code).toBe(Code.InvalidArgument);
     expect((badErr as ConnectError).rawMessage).toMatch(/^op 1: /);
     expect(await store.exists(`${base}/y`)).toBe(false);
-    const foreign = store.rpc.batch({
-      namespace: `ks-${protocol}`,
-      ops: [
-        {
-          op: {
-            case: "put",
-            value: { namespace: "other", key: "k", value: { kind: { case: "text", value: "v" } } },
-          },
-        },
-      ],
-    });
-    expect(await codeOf(foreign)).toBe(Code.InvalidArgument);
+    // An op that is neither a put nor a delete breaks the declared constraints: the whole call.
+    const empty = store.rpc.batch({ namespace: `ks-${protocol}`, ops: [{ op: { case: undefined } }] });
+    const emptyErr = await empty.then(
+      () => new ConnectError("succeeded"),
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(emptyErr.code).toBe(Code.InvalidArgument);
+    expect(emptyErr.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual([
+      "ops[0].op",
+    ]);
   });
 
   it("deletes by prefix and says how many keys it removed", async () => {

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 describe("Python client on generated stubs", () => {
-  it("puts and gets text, json and raw, streams ListKeys, and sees NOT_FOUND and INVALID_ARGUMENT", async () => {
+  it("puts and gets text, json and raw, streams ListKeys, and reads each error's reason and details", async () => {
     const namespace = `python-${Date.now()}`;
     const result = await run("python3", [
       "test/python/stub_client.py",
@@ -30,7 +30,14 @@ describe("Python client on generated stubs", () => {
     expect(seen.keys).toEqual(["py/json", "py/raw", "py/text"]);
     expect(seen.not_found[0]).toBe("NOT_FOUND");
     expect(seen.not_found[1]).toContain('key "py/missing" does not exist');
+    expect(seen.not_found[2]).toBe("NOT_FOUND");
     expect(seen.invalid_argument[0]).toBe("INVALID_ARGUMENT");
+    expect(seen.invalid_argument[2]).toBe("INVALID_KEY");
+    expect(seen.bad_request).toEqual(["INVALID_ARGUMENT", [["key", "must be at least 1 characters"]]]);
+    expect(seen.conflict[0]).toBe("CONFLICT");
+    expect(seen.conflict[1]).toMatchObject({ key: "py/text", namespace, precondition: "absent" });
+    expect(seen.conflict[2]).toEqual([["ABSENT", "py/text"]]);
+    expect(seen.item_error).toEqual([true, "CONFLICT"]);
 
     // What Python stored, the Node client reads with the same types.
     const store = createStore({ baseUrl: server.url, namespace });

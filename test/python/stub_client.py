@@ -3,8 +3,10 @@
 Usage: python3 test/python/stub_client.py HOST:PORT NAMESPACE [STUBS_DIR]
 
 Runs a put/get round trip of text, json and raw values, a streaming ListKeys,
-and the NOT_FOUND and INVALID_ARGUMENT answers, asserting as it goes; prints one
-JSON line with what it saw so that the calling vitest test can check it too.
+and the error answers — their google.rpc.ErrorInfo reason read from the status
+details with grpcio-status, BadRequest and PreconditionFailure details, and an
+item's google.rpc.Status in PutMany — asserting as it goes; prints one JSON
+line with what it saw so that the calling vitest test can check it too.
 """
 
 import json
@@ -17,8 +19,36 @@ sys.path.insert(0, stubs)
 
 import grpc  # noqa: E402
 from google.protobuf import struct_pb2  # noqa: E402
+from google.rpc import error_details_pb2  # noqa: E402
+from grpc_status import rpc_status  # noqa: E402
 
 from anykv.v1 import store_pb2, store_pb2_grpc, value_pb2  # noqa: E402
+
+
+
+def details(status):
+    """The ErrorInfo (domain anykv), BadRequest and PreconditionFailure of a google.rpc.Status."""
+    found = {}
+    for any_detail in status.details:
+        for name, cls in [
+            ("info", error_details_pb2.ErrorInfo),
+            ("bad_request", error_details_pb2.BadRequest),
+            ("precondition", error_details_pb2.PreconditionFailure),
+        ]:
+            message = cls()
+            if any_detail.Is(message.DESCRIPTOR):
+                any_detail.Unpack(message)
+                found[name] = message
+    assert found["info"].domain == "anykv", found
+    return found
+
+
+def call_details(err):
+    """The details of a failed call, from grpc-status-details-bin."""
+    status = rpc_status.from_call(err)
+    assert status is not None and status.code == err.code().value[0], status
+    return details(status)
+
 
 seen = {}
 with grpc.insecure_channel(addr) as channel:
@@ -61,9 +91,11 @@ with grpc.insecure_channel(addr) as channel:
     got = stub.Get(store_pb2.GetRequest(namespace=namespace, key="py/text", mode=value_pb2.MODE_RAW))
     assert got.value.raw == "grüße".encode(), got
 
-    # a streaming RPC: ListKeys yields one response per key, in key order
-    stream = stub.ListKeys(store_pb2.ListKeysRequest(namespace=namespace, prefix="py"))
-    seen["keys"] = [item.key for item in stream]
+    # a streaming RPC: ListKeys yields the keys in batches, in key order
+    stream = stub.ListKeys(store_pb2.ListKeysRequest(namespace=namespace, prefix="py", batch_size=2))
+    batches = [list(item.keys) for item in stream]
+    assert [len(b) for b in batches] == [2, 1], batches
+    seen["keys"] = [key for batch in batches for key in batch]
 
     # errors: NOT_FOUND for a missing key, INVALID_ARGUMENT for a bad one
     try:
@@ -71,13 +103,56 @@ with grpc.insecure_channel(addr) as channel:
         raise AssertionError("a missing key answered")
     except grpc.RpcError as err:
         assert err.code() == grpc.StatusCode.NOT_FOUND, err
-        seen["not_found"] = [err.code().name, err.details()]
+        seen["not_found"] = [err.code().name, err.details(), call_details(err)["info"].reason]
     try:
         put("../escape", value_pb2.Value(text="x"))
         raise AssertionError("a bad key was stored")
     except grpc.RpcError as err:
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err
-        seen["invalid_argument"] = [err.code().name, err.details()]
+        seen["invalid_argument"] = [err.code().name, err.details(), call_details(err)["info"].reason]
+
+    # a broken declared constraint (an empty key): BadRequest names the field
+    try:
+        put("", value_pb2.Value(text="x"))
+        raise AssertionError("an empty key was stored")
+    except grpc.RpcError as err:
+        found = call_details(err)
+        seen["bad_request"] = [
+            found["info"].reason,
+            [(v.field, v.description) for v in found["bad_request"].field_violations],
+        ]
+
+    # a failed precondition: ABORTED, reason CONFLICT, PreconditionFailure naming the key
+    absent = store_pb2.Precondition(absent=True)
+    try:
+        stub.Put(
+            store_pb2.PutRequest(
+                namespace=namespace, key="py/text", value=value_pb2.Value(text="y"), precondition=absent
+            )
+        )
+        raise AssertionError("an existing key was overwritten")
+    except grpc.RpcError as err:
+        assert err.code() == grpc.StatusCode.ABORTED, err
+        found = call_details(err)
+        seen["conflict"] = [
+            found["info"].reason,
+            dict(found["info"].metadata),
+            [(v.type, v.subject) for v in found["precondition"].violations],
+        ]
+
+    # an item's own failure in PutMany: its result carries a google.rpc.Status
+    res = stub.PutMany(
+        store_pb2.PutManyRequest(
+            namespace=namespace,
+            items=[
+                store_pb2.PutManyItem(key="py/many", value=value_pb2.Value(text="ok")),
+                store_pb2.PutManyItem(key="py/text", value=value_pb2.Value(text="no"), precondition=absent),
+            ],
+        )
+    )
+    assert [r.WhichOneof("result") for r in res.results] == ["info", "error"], res
+    item_error = res.results[1].error
+    seen["item_error"] = [grpc.StatusCode.ABORTED.value[0] == item_error.code, details(item_error)["info"].reason]
 
     # found=false instead of NOT_FOUND when the request says so
     got = stub.Get(store_pb2.GetRequest(namespace=namespace, key="py/missing", raise_on_nonexist=False))

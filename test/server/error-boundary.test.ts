@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it, vi } from "vitest";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { Backend } from "../../src/backend/backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
 import { createErrorInterceptor } from "../../src/server/error-mapping.js";
@@ -64,7 +65,7 @@ describe("the error boundary", () => {
     const keys: string[] = [];
     const err = await failure(
       (async () => {
-        for await (const res of client(failing).listKeys({})) keys.push(res.key);
+        for await (const res of client(failing).listKeys({ batchSize: 1n })) keys.push(...res.keys);
       })(),
     );
     expect(keys).toEqual(["a"]);
@@ -80,9 +81,11 @@ describe("the error boundary", () => {
     expect(err.code).toBe(Code.Unavailable);
   });
 
-  it("carries the stable anykv error code in a header", async () => {
+  it("carries the stable reason in a google.rpc.ErrorInfo, and no anykv headers", async () => {
     const err = await failure(client(createMemoryBackend()).get({ key: "missing" }));
     expect(err.code).toBe(Code.NotFound);
-    expect(err.metadata.get("anykv-error-code")).toBe("NOT_FOUND");
+    const [info] = err.findDetails(ErrorInfoSchema);
+    expect(info).toMatchObject({ reason: "NOT_FOUND", domain: "anykv" });
+    expect([...err.metadata.keys()].filter((name) => name.startsWith("anykv-"))).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ describe("store conditions", () => {
     const err = await store.put("", "k", input("2"), { ifAbsent: true }).catch((e: unknown) => e);
     expect(conflict(err)).toBe(true);
     expect((err as Error).message).toContain('key "k"');
-    expect((err as Error).message).toContain("if_absent");
+    expect((err as Error).message).toContain("precondition absent failed");
     expect(text((await store.get("", "k"))!.value)).toBe("1");
     expect(first.meta.revision).toBeGreaterThan(0);
   });

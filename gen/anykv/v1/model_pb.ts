@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -11,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file anykv/v1/model.proto.
  */
 export const file_anykv_v1_model: GenFile = /*@__PURE__*/
-  fileDesc("ChRhbnlrdi92MS9tb2RlbC5wcm90bxIIYW55a3YudjEicQoVUmVnaXN0ZXJNb2RlbHNSZXF1ZXN0EhYKDmRlc2NyaXB0b3Jfc2V0GAEgASgMEi8KDGpzb25fc2NoZW1hcxgCIAMoCzIZLmFueWt2LnYxLkpzb25TY2hlbWFNb2RlbBIPCgdyZXBsYWNlGAMgASgIIkgKD0pzb25TY2hlbWFNb2RlbBIMCgRuYW1lGAEgASgJEicKBnNjaGVtYRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiPQoWUmVnaXN0ZXJNb2RlbHNSZXNwb25zZRIjCgZtb2RlbHMYASADKAsyEy5hbnlrdi52MS5Nb2RlbEluZm8iSgoJTW9kZWxJbmZvEgwKBG5hbWUYASABKAkSIQoEa2luZBgCIAEoDjITLmFueWt2LnYxLk1vZGVsS2luZBIMCgRmaWxlGAMgASgJIjYKEUxpc3RNb2RlbHNSZXF1ZXN0EiEKBGtpbmQYASABKA4yEy5hbnlrdi52MS5Nb2RlbEtpbmQiOQoSTGlzdE1vZGVsc1Jlc3BvbnNlEiMKBm1vZGVscxgBIAMoCzITLmFueWt2LnYxLk1vZGVsSW5mbyIfCg9HZXRNb2RlbFJlcXVlc3QSDAoEbmFtZRgBIAEoCSKNAQoQR2V0TW9kZWxSZXNwb25zZRIhCgRpbmZvGAEgASgLMhMuYW55a3YudjEuTW9kZWxJbmZvEhgKDmRlc2NyaXB0b3Jfc2V0GAIgASgMSAASLgoLanNvbl9zY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SABCDAoKZGVmaW5pdGlvbiIiChJEZWxldGVNb2RlbFJlcXVlc3QSDAoEbmFtZRgBIAEoCSI3ChNEZWxldGVNb2RlbFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgSDwoHcmVtb3ZlZBgCIAMoCSpcCglNb2RlbEtpbmQSGgoWTU9ERUxfS0lORF9VTlNQRUNJRklFRBAAEhcKE01PREVMX0tJTkRfUFJPVE9CVUYQARIaChZNT0RFTF9LSU5EX0pTT05fU0NIRU1BEAIyxQIKDE1vZGVsU2VydmljZRJTCg5SZWdpc3Rlck1vZGVscxIfLmFueWt2LnYxLlJlZ2lzdGVyTW9kZWxzUmVxdWVzdBogLmFueWt2LnYxLlJlZ2lzdGVyTW9kZWxzUmVzcG9uc2USTAoKTGlzdE1vZGVscxIbLmFueWt2LnYxLkxpc3RNb2RlbHNSZXF1ZXN0GhwuYW55a3YudjEuTGlzdE1vZGVsc1Jlc3BvbnNlIgOQAgESRgoIR2V0TW9kZWwSGS5hbnlrdi52MS5HZXRNb2RlbFJlcXVlc3QaGi5hbnlrdi52MS5HZXRNb2RlbFJlc3BvbnNlIgOQAgESSgoLRGVsZXRlTW9kZWwSHC5hbnlrdi52MS5EZWxldGVNb2RlbFJlcXVlc3QaHS5hbnlrdi52MS5EZWxldGVNb2RlbFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct]);
+  fileDesc("ChRhbnlrdi92MS9tb2RlbC5wcm90bxIIYW55a3YudjEicQoVUmVnaXN0ZXJNb2RlbHNSZXF1ZXN0EhYKDmRlc2NyaXB0b3Jfc2V0GAEgASgMEi8KDGpzb25fc2NoZW1hcxgCIAMoCzIZLmFueWt2LnYxLkpzb25TY2hlbWFNb2RlbBIPCgdyZXBsYWNlGAMgASgIInAKD0pzb25TY2hlbWFNb2RlbBIsCgRuYW1lGAEgASgJQh66SBtyGRABKIACMhJeW0EtWmEtejAtOS5fLy1dKyQSLwoGc2NoZW1hGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIGukgDyAEBIj0KFlJlZ2lzdGVyTW9kZWxzUmVzcG9uc2USIwoGbW9kZWxzGAEgAygLMhMuYW55a3YudjEuTW9kZWxJbmZvIkoKCU1vZGVsSW5mbxIMCgRuYW1lGAEgASgJEiEKBGtpbmQYAiABKA4yEy5hbnlrdi52MS5Nb2RlbEtpbmQSDAoEZmlsZRgDIAEoCSJ6ChFMaXN0TW9kZWxzUmVxdWVzdBIrCgRraW5kGAEgASgOMhMuYW55a3YudjEuTW9kZWxLaW5kQgi6SAWCAQIQARIaCglwYWdlX3NpemUYAiABKANCB7pIBCICKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMogAgiUgoSTGlzdE1vZGVsc1Jlc3BvbnNlEiMKBm1vZGVscxgBIAMoCzITLmFueWt2LnYxLk1vZGVsSW5mbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKwoPR2V0TW9kZWxSZXF1ZXN0EhgKBG5hbWUYASABKAlCCrpIB3IFEAEogAIijQEKEEdldE1vZGVsUmVzcG9uc2USIQoEaW5mbxgBIAEoCzITLmFueWt2LnYxLk1vZGVsSW5mbxIYCg5kZXNjcmlwdG9yX3NldBgCIAEoDEgAEi4KC2pzb25fc2NoZW1hGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAQgwKCmRlZmluaXRpb24iLgoSRGVsZXRlTW9kZWxSZXF1ZXN0EhgKBG5hbWUYASABKAlCCrpIB3IFEAEogAIiNwoTRGVsZXRlTW9kZWxSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEg8KB3JlbW92ZWQYAiADKAkqXAoJTW9kZWxLaW5kEhoKFk1PREVMX0tJTkRfVU5TUEVDSUZJRUQQABIXChNNT0RFTF9LSU5EX1BST1RPQlVGEAESGgoWTU9ERUxfS0lORF9KU09OX1NDSEVNQRACMsUCCgxNb2RlbFNlcnZpY2USUwoOUmVnaXN0ZXJNb2RlbHMSHy5hbnlrdi52MS5SZWdpc3Rlck1vZGVsc1JlcXVlc3QaIC5hbnlrdi52MS5SZWdpc3Rlck1vZGVsc1Jlc3BvbnNlEkwKCkxpc3RNb2RlbHMSGy5hbnlrdi52MS5MaXN0TW9kZWxzUmVxdWVzdBocLmFueWt2LnYxLkxpc3RNb2RlbHNSZXNwb25zZSIDkAIBEkYKCEdldE1vZGVsEhkuYW55a3YudjEuR2V0TW9kZWxSZXF1ZXN0GhouYW55a3YudjEuR2V0TW9kZWxSZXNwb25zZSIDkAIBEkoKC0RlbGV0ZU1vZGVsEhwuYW55a3YudjEuRGVsZXRlTW9kZWxSZXF1ZXN0Gh0uYW55a3YudjEuRGVsZXRlTW9kZWxSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct]);
 
 /**
  * RegisterModelsRequest carries protobuf files, JSON Schemas, or both.
@@ -137,7 +138,7 @@ export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
   messageDesc(file_anykv_v1_model, 3);
 
 /**
- * ListModelsRequest selects models.
+ * ListModelsRequest selects models, a page at a time (AIP-158).
  *
  * @generated from message anykv.v1.ListModelsRequest
  */
@@ -148,6 +149,21 @@ export type ListModelsRequest = Message<"anykv.v1.ListModelsRequest"> & {
    * @generated from field: anykv.v1.ModelKind kind = 1;
    */
   kind: ModelKind;
+
+  /**
+   * Most models in the response; 0 means 100, and more than 1000 is 1000.
+   *
+   * @generated from field: int64 page_size = 2;
+   */
+  pageSize: bigint;
+
+  /**
+   * The next_page_token of the previous response; "" starts with the first
+   * model. The other fields must be the same as in that request.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -158,7 +174,7 @@ export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE_
   messageDesc(file_anykv_v1_model, 4);
 
 /**
- * ListModelsResponse carries the models, sorted by name.
+ * ListModelsResponse carries one page of the models, sorted by name.
  *
  * @generated from message anykv.v1.ListModelsResponse
  */
@@ -169,6 +185,13 @@ export type ListModelsResponse = Message<"anykv.v1.ListModelsResponse"> & {
    * @generated from field: repeated anykv.v1.ModelInfo models = 1;
    */
   models: ModelInfo[];
+
+  /**
+   * Pass it as page_token to get the next page; "" on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -358,7 +381,7 @@ export const ModelService: GenService<{
     output: typeof RegisterModelsResponseSchema;
   },
   /**
-   * ListModels lists the registered models, by name.
+   * ListModels lists the registered models, by name, a page at a time.
    *
    * @generated from rpc anykv.v1.ModelService.ListModels
    */

@@ -6,15 +6,60 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { KeyInfo, Mode, Value } from "./value_pb.js";
 import { file_anykv_v1_value } from "./value_pb.js";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file anykv/v1/store.proto.
  */
 export const file_anykv_v1_store: GenFile = /*@__PURE__*/
-  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEi3gEKClB1dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIeCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlEhwKBG1vZGUYBCABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAUgASgJEiYKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIYCgtpZl9yZXZpc2lvbhgHIAEoA0gAiAEBEhEKCWlmX2Fic2VudBgIIAEoCEIOCgxfaWZfcmV2aXNpb24iPgoLUHV0UmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc3RvcmVkGAIgASgIIr8BCgpHZXRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSHAoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGUSDQoFbW9kZWwYBCABKAkSHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyK/AQoKUG9wUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhwKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlEg0KBW1vZGVsGAQgASgJEh4KEXJhaXNlX29uX25vbmV4aXN0GAUgASgISACIAQESGwoObW9kZWxfdmFsaWRhdGUYBiABKAhIAYgBAUIUChJfcmFpc2Vfb25fbm9uZXhpc3RCEQoPX21vZGVsX3ZhbGlkYXRlIl0KC1BvcFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEh4KBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWUSHwoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm8ibAoNRGVsZXRlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSCwoDa2V5GAIgASgJEhgKC2lmX3JldmlzaW9uGAMgASgDSACIAQESEQoJaWZfYWJzZW50GAQgASgIQg4KDF9pZl9yZXZpc2lvbiIzCg5EZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDIi8KDUV4aXN0c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIgCg5FeGlzdHNSZXNwb25zZRIOCgZleGlzdHMYASABKAgiLQoLSW5mb1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCSIvCgxJbmZvUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8iVgoMVG91Y2hSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSJgoDdHRsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uImAKDVRvdWNoUmVzcG9uc2USLgoKdG91Y2hlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASHwoEaW5mbxgCIAEoCzIRLmFueWt2LnYxLktleUluZm8iRAoPQ2hlY2tzdW1SZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSEQoJYWxnb3JpdGhtGAMgASgJIjcKEENoZWNrc3VtUmVzcG9uc2USEAoIY2hlY2tzdW0YASABKAkSEQoJYWxnb3JpdGhtGAIgASgJIqMBCg9MaXN0S2V5c1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5leGNsdWRlX3ByZWZpeBgDIAEoCRIMCgRnbG9iGAQgASgJEg0KBWxpbWl0GAUgASgNEg8KB3JldmVyc2UYBiABKAgSEwoLc3RhcnRfYWZ0ZXIYByABKAkSEgoKYmF0Y2hfc2l6ZRgIIAEoDSItChBMaXN0S2V5c1Jlc3BvbnNlEgsKA2tleRgBIAEoCRIMCgRrZXlzGAIgAygJIjoKCUl0ZW1FcnJvchIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSDgoGcmVhc29uGAMgASgJIu4BChFMaXN0VmFsdWVzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGcHJlZml4GAIgASgJEhYKDmV4Y2x1ZGVfcHJlZml4GAMgASgJEgwKBGdsb2IYBCABKAkSDQoFbGltaXQYBSABKA0SDwoHcmV2ZXJzZRgGIAEoCBITCgtzdGFydF9hZnRlchgHIAEoCRIcCgRtb2RlGAggASgOMg4uYW55a3YudjEuTW9kZRINCgVtb2RlbBgJIAEoCRIbCg5tb2RlbF92YWxpZGF0ZRgKIAEoCEgAiAEBQhEKD19tb2RlbF92YWxpZGF0ZSKUAQoSTGlzdFZhbHVlc1Jlc3BvbnNlEgsKA2tleRgBIAEoCRIgCgV2YWx1ZRgCIAEoCzIPLmFueWt2LnYxLlZhbHVlSAASJAoFZXJyb3IYAyABKAsyEy5hbnlrdi52MS5JdGVtRXJyb3JIABIfCgRpbmZvGAQgASgLMhEuYW55a3YudjEuS2V5SW5mb0IICgZyZXN1bHQijAEKDVN0cmVhbVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIcCgRtb2RlGAMgASgOMg4uYW55a3YudjEuTW9kZRINCgVtb2RlbBgEIAEoCRIbCg5tb2RlbF92YWxpZGF0ZRgFIAEoCEgAiAEBQhEKD19tb2RlbF92YWxpZGF0ZSIwCg5TdHJlYW1SZXNwb25zZRIeCgV2YWx1ZRgBIAEoCzIPLmFueWt2LnYxLlZhbHVlIo4BCg5HZXRNYW55UmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEa2V5cxgCIAMoCRIcCgRtb2RlGAMgASgOMg4uYW55a3YudjEuTW9kZRINCgVtb2RlbBgEIAEoCRIbCg5tb2RlbF92YWxpZGF0ZRgFIAEoCEgAiAEBQhEKD19tb2RlbF92YWxpZGF0ZSI7Cg9HZXRNYW55UmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLmFueWt2LnYxLkdldE1hbnlSZXN1bHQingEKDUdldE1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEg0KBWZvdW5kGAIgASgIEiAKBXZhbHVlGAMgASgLMg8uYW55a3YudjEuVmFsdWVIABIkCgVlcnJvchgEIAEoCzITLmFueWt2LnYxLkl0ZW1FcnJvckgAEh8KBGluZm8YBSABKAsyES5hbnlrdi52MS5LZXlJbmZvQggKBnJlc3VsdCJICg5QdXRNYW55UmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSIwoFaXRlbXMYAiADKAsyFC5hbnlrdi52MS5QdXRSZXF1ZXN0IjsKD1B1dE1hbnlSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcuYW55a3YudjEuUHV0TWFueVJlc3VsdCJ/Cg1QdXRNYW55UmVzdWx0EgsKA2tleRgBIAEoCRIOCgZzdG9yZWQYAiABKAgSIQoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm9IABIkCgVlcnJvchgEIAEoCzITLmFueWt2LnYxLkl0ZW1FcnJvckgAQggKBnJlc3VsdCJOChFEZWxldGVNYW55UmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSJgoFaXRlbXMYAiADKAsyFy5hbnlrdi52MS5EZWxldGVSZXF1ZXN0IkEKEkRlbGV0ZU1hbnlSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouYW55a3YudjEuRGVsZXRlTWFueVJlc3VsdCJmChBEZWxldGVNYW55UmVzdWx0EgsKA2tleRgBIAEoCRIPCgdkZWxldGVkGAIgASgIEhAKCHJldmlzaW9uGAMgASgDEiIKBWVycm9yGAQgASgLMhMuYW55a3YudjEuSXRlbUVycm9yIl8KB0JhdGNoT3ASIwoDcHV0GAEgASgLMhQuYW55a3YudjEuUHV0UmVxdWVzdEgAEikKBmRlbGV0ZRgCIAEoCzIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3RIAEIECgJvcCJBCgxCYXRjaFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEh4KA29wcxgCIAMoCzIRLmFueWt2LnYxLkJhdGNoT3AiSQoNQmF0Y2hSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAxImCgdyZXN1bHRzGAIgAygLMhUuYW55a3YudjEuQmF0Y2hSZXN1bHQiaQoLQmF0Y2hSZXN1bHQSJAoDcHV0GAEgASgLMhUuYW55a3YudjEuUHV0UmVzcG9uc2VIABIqCgZkZWxldGUYAiABKAsyGC5hbnlrdi52MS5EZWxldGVSZXNwb25zZUgAQggKBnJlc3VsdCJeChNEZWxldGVQcmVmaXhSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIOCgZwcmVmaXgYAiABKAkSFgoOZXhjbHVkZV9wcmVmaXgYAyABKAkSDAoEZ2xvYhgEIAEoCSInChREZWxldGVQcmVmaXhSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEInwKDVVwbG9hZFJlcXVlc3QSKAoGaGVhZGVyGAEgASgLMhYuYW55a3YudjEuVXBsb2FkSGVhZGVySAASDwoFY2h1bmsYAiABKAxIABIoCgZmaW5pc2gYAyABKAsyFi5hbnlrdi52MS5VcGxvYWRGaW5pc2hIAEIGCgRwYXJ0IqkBCgxVcGxvYWRIZWFkZXISEQoJbmFtZXNwYWNlGAEgASgJEgsKA2tleRgCIAEoCRIUCgxjb250ZW50X3R5cGUYAyABKAkSJgoDdHRsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhgKC2lmX3JldmlzaW9uGAUgASgDSACIAQESEQoJaWZfYWJzZW50GAYgASgIQg4KDF9pZl9yZXZpc2lvbiI6CgxVcGxvYWRGaW5pc2gSDgoGc2hhMjU2GAEgASgJEhEKBHNpemUYAiABKANIAIgBAUIHCgVfc2l6ZSJBCg5VcGxvYWRSZXNwb25zZRIfCgRpbmZvGAEgASgLMhEuYW55a3YudjEuS2V5SW5mbxIOCgZzaGEyNTYYAiABKAkiewoPRG93bmxvYWRSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRILCgNrZXkYAiABKAkSDgoGb2Zmc2V0GAMgASgDEg4KBmxlbmd0aBgEIAEoAxIYCgtpZl9yZXZpc2lvbhgFIAEoA0gAiAEBQg4KDF9pZl9yZXZpc2lvbiJSChBEb3dubG9hZFJlc3BvbnNlEh8KBGluZm8YASABKAsyES5hbnlrdi52MS5LZXlJbmZvEg4KBnNoYTI1NhgCIAEoCRINCgVjaHVuaxgDIAEoDCJ/CgxXYXRjaFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEg4KBnByZWZpeBgCIAEoCRIWCg5zdGFydF9yZXZpc2lvbhgDIAEoAxIWCg5pbmNsdWRlX3ZhbHVlcxgEIAEoCBIcCgRtb2RlGAUgASgOMg4uYW55a3YudjEuTW9kZSLjAQoKV2F0Y2hFdmVudBInCgR0eXBlGAEgASgOMhkuYW55a3YudjEuV2F0Y2hFdmVudC5UeXBlEgsKA2tleRgCIAEoCRIQCghyZXZpc2lvbhgDIAEoAxIfCgRpbmZvGAQgASgLMhEuYW55a3YudjEuS2V5SW5mbxIeCgV2YWx1ZRgFIAEoCzIPLmFueWt2LnYxLlZhbHVlIkwKBFR5cGUSFAoQVFlQRV9VTlNQRUNJRklFRBAAEgwKCFRZUEVfUFVUEAESDwoLVFlQRV9ERUxFVEUQAhIPCgtUWVBFX0VYUElSRRADIlgKDVdhdGNoUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCBIQCghyZXZpc2lvbhgCIAEoAxIkCgZldmVudHMYAyADKAsyFC5hbnlrdi52MS5XYXRjaEV2ZW50MusJCgxTdG9yZVNlcnZpY2USMgoDUHV0EhQuYW55a3YudjEuUHV0UmVxdWVzdBoVLmFueWt2LnYxLlB1dFJlc3BvbnNlEjcKA0dldBIULmFueWt2LnYxLkdldFJlcXVlc3QaFS5hbnlrdi52MS5HZXRSZXNwb25zZSIDkAIBEjIKA1BvcBIULmFueWt2LnYxLlBvcFJlcXVlc3QaFS5hbnlrdi52MS5Qb3BSZXNwb25zZRI7CgZEZWxldGUSFy5hbnlrdi52MS5EZWxldGVSZXF1ZXN0GhguYW55a3YudjEuRGVsZXRlUmVzcG9uc2USQAoGRXhpc3RzEhcuYW55a3YudjEuRXhpc3RzUmVxdWVzdBoYLmFueWt2LnYxLkV4aXN0c1Jlc3BvbnNlIgOQAgESOgoESW5mbxIVLmFueWt2LnYxLkluZm9SZXF1ZXN0GhYuYW55a3YudjEuSW5mb1Jlc3BvbnNlIgOQAgESOAoFVG91Y2gSFi5hbnlrdi52MS5Ub3VjaFJlcXVlc3QaFy5hbnlrdi52MS5Ub3VjaFJlc3BvbnNlEkYKCENoZWNrc3VtEhkuYW55a3YudjEuQ2hlY2tzdW1SZXF1ZXN0GhouYW55a3YudjEuQ2hlY2tzdW1SZXNwb25zZSIDkAIBEkgKCExpc3RLZXlzEhkuYW55a3YudjEuTGlzdEtleXNSZXF1ZXN0GhouYW55a3YudjEuTGlzdEtleXNSZXNwb25zZSIDkAIBMAESTgoKTGlzdFZhbHVlcxIbLmFueWt2LnYxLkxpc3RWYWx1ZXNSZXF1ZXN0GhwuYW55a3YudjEuTGlzdFZhbHVlc1Jlc3BvbnNlIgOQAgEwARJCCgZTdHJlYW0SFy5hbnlrdi52MS5TdHJlYW1SZXF1ZXN0GhguYW55a3YudjEuU3RyZWFtUmVzcG9uc2UiA5ACATABEkMKB0dldE1hbnkSGC5hbnlrdi52MS5HZXRNYW55UmVxdWVzdBoZLmFueWt2LnYxLkdldE1hbnlSZXNwb25zZSIDkAIBEj4KB1B1dE1hbnkSGC5hbnlrdi52MS5QdXRNYW55UmVxdWVzdBoZLmFueWt2LnYxLlB1dE1hbnlSZXNwb25zZRJHCgpEZWxldGVNYW55EhsuYW55a3YudjEuRGVsZXRlTWFueVJlcXVlc3QaHC5hbnlrdi52MS5EZWxldGVNYW55UmVzcG9uc2USOAoFQmF0Y2gSFi5hbnlrdi52MS5CYXRjaFJlcXVlc3QaFy5hbnlrdi52MS5CYXRjaFJlc3BvbnNlEk0KDERlbGV0ZVByZWZpeBIdLmFueWt2LnYxLkRlbGV0ZVByZWZpeFJlcXVlc3QaHi5hbnlrdi52MS5EZWxldGVQcmVmaXhSZXNwb25zZRI9CgZVcGxvYWQSFy5hbnlrdi52MS5VcGxvYWRSZXF1ZXN0GhguYW55a3YudjEuVXBsb2FkUmVzcG9uc2UoARJICghEb3dubG9hZBIZLmFueWt2LnYxLkRvd25sb2FkUmVxdWVzdBoaLmFueWt2LnYxLkRvd25sb2FkUmVzcG9uc2UiA5ACATABEj8KBVdhdGNoEhYuYW55a3YudjEuV2F0Y2hSZXF1ZXN0GhcuYW55a3YudjEuV2F0Y2hSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_anykv_v1_value, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("ChRhbnlrdi92MS9zdG9yZS5wcm90bxIIYW55a3YudjEiWgoMUHJlY29uZGl0aW9uEhsKCHJldmlzaW9uGAEgASgDQge6SAQiAiAASAASGQoGYWJzZW50GAIgASgIQge6SARqAggBSABCEgoJY29uZGl0aW9uEgW6SAIIASKfAgoKUHV0UmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSFwoDa2V5GAIgASgJQgq6SAdyBRABKIAgEiYKBXZhbHVlGAMgASgLMg8uYW55a3YudjEuVmFsdWVCBrpIA8gBARImCgRtb2RlGAQgASgOMg4uYW55a3YudjEuTW9kZUIIukgFggECEAESFwoFbW9kZWwYBSABKAlCCLpIBXIDKIACEjAKA3R0bBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECMgASLAoMcHJlY29uZGl0aW9uGAcgASgLMhYuYW55a3YudjEuUHJlY29uZGl0aW9uIj4KC1B1dFJlc3BvbnNlEh8KBGluZm8YASABKAsyES5hbnlrdi52MS5LZXlJbmZvEg4KBnN0b3JlZBgCIAEoCCL9AQoKR2V0UmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSFwoDa2V5GAIgASgJQgq6SAdyBRABKIAgEiYKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlQgi6SAWCAQIQARIXCgVtb2RlbBgEIAEoCUIIukgFcgMogAISHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyL9AQoKUG9wUmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSFwoDa2V5GAIgASgJQgq6SAdyBRABKIAgEiYKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlQgi6SAWCAQIQARIXCgVtb2RlbBgEIAEoCUIIukgFcgMogAISHgoRcmFpc2Vfb25fbm9uZXhpc3QYBSABKAhIAIgBARIbCg5tb2RlbF92YWxpZGF0ZRgGIAEoCEgBiAEBQhQKEl9yYWlzZV9vbl9ub25leGlzdEIRCg9fbW9kZWxfdmFsaWRhdGUiXQoLUG9wUmVzcG9uc2USDQoFZm91bmQYASABKAgSHgoFdmFsdWUYAiABKAsyDy5hbnlrdi52MS5WYWx1ZRIfCgRpbmZvGAMgASgLMhEuYW55a3YudjEuS2V5SW5mbyKHAQoNRGVsZXRlUmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSFwoDa2V5GAIgASgJQgq6SAdyBRABKIAgEiwKDHByZWNvbmRpdGlvbhgDIAEoCzIWLmFueWt2LnYxLlByZWNvbmRpdGlvbiIzCg5EZWxldGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgIEhAKCHJldmlzaW9uGAIgASgDIlkKDUV4aXN0c1JlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEhcKA2tleRgCIAEoCUIKukgHcgUQASiAICIgCg5FeGlzdHNSZXNwb25zZRIOCgZleGlzdHMYASABKAgiVwoLSW5mb1JlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEhcKA2tleRgCIAEoCUIKukgHcgUQASiAICIvCgxJbmZvUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8iigEKDFRvdWNoUmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSFwoDa2V5GAIgASgJQgq6SAdyBRABKIAgEjAKA3R0bBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECMgAiYAoNVG91Y2hSZXNwb25zZRIuCgp0b3VjaGVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIfCgRpbmZvGAIgASgLMhEuYW55a3YudjEuS2V5SW5mbyKVAQoPQ2hlY2tzdW1SZXF1ZXN0Ei8KCW5hbWVzcGFjZRgBIAEoCUIcukgZchcYgAEyEl5bQS1aYS16MC05Ll8vLV0qJBIXCgNrZXkYAiABKAlCCrpIB3IFEAEogCASOAoJYWxnb3JpdGhtGAMgASgOMhsuYW55a3YudjEuQ2hlY2tzdW1BbGdvcml0aG1CCLpIBYIBAhABIlQKEENoZWNrc3VtUmVzcG9uc2USEAoIY2hlY2tzdW0YASABKAkSLgoJYWxnb3JpdGhtGAIgASgOMhsuYW55a3YudjEuQ2hlY2tzdW1BbGdvcml0aG0i+wEKD0xpc3RLZXlzUmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSGAoGcHJlZml4GAIgASgJQgi6SAVyAyiAIBIgCg5leGNsdWRlX3ByZWZpeBgDIAEoCUIIukgFcgMogCASFgoEZ2xvYhgEIAEoCUIIukgFcgMogCASFgoFbGltaXQYBSABKANCB7pIBCICKAASDwoHcmV2ZXJzZRgGIAEoCBIdCgtzdGFydF9hZnRlchgHIAEoCUIIukgFcgMogCASGwoKYmF0Y2hfc2l6ZRgIIAEoA0IHukgEIgIoACIgChBMaXN0S2V5c1Jlc3BvbnNlEgwKBGtleXMYASADKAki0QIKEUxpc3RWYWx1ZXNSZXF1ZXN0Ei8KCW5hbWVzcGFjZRgBIAEoCUIcukgZchcYgAEyEl5bQS1aYS16MC05Ll8vLV0qJBIYCgZwcmVmaXgYAiABKAlCCLpIBXIDKIAgEiAKDmV4Y2x1ZGVfcHJlZml4GAMgASgJQgi6SAVyAyiAIBIWCgRnbG9iGAQgASgJQgi6SAVyAyiAIBIWCgVsaW1pdBgFIAEoA0IHukgEIgIoABIPCgdyZXZlcnNlGAYgASgIEh0KC3N0YXJ0X2FmdGVyGAcgASgJQgi6SAVyAyiAIBImCgRtb2RlGAggASgOMg4uYW55a3YudjEuTW9kZUIIukgFggECEAESFwoFbW9kZWwYCSABKAlCCLpIBXIDKIACEhsKDm1vZGVsX3ZhbGlkYXRlGAogASgISACIAQFCEQoPX21vZGVsX3ZhbGlkYXRlIpMBChJMaXN0VmFsdWVzUmVzcG9uc2USCwoDa2V5GAEgASgJEiAKBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWVIABIjCgVlcnJvchgDIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAASHwoEaW5mbxgEIAEoCzIRLmFueWt2LnYxLktleUluZm9CCAoGcmVzdWx0IsoBCg1TdHJlYW1SZXF1ZXN0Ei8KCW5hbWVzcGFjZRgBIAEoCUIcukgZchcYgAEyEl5bQS1aYS16MC05Ll8vLV0qJBIXCgNrZXkYAiABKAlCCrpIB3IFEAEogCASJgoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGVCCLpIBYIBAhABEhcKBW1vZGVsGAQgASgJQgi6SAVyAyiAAhIbCg5tb2RlbF92YWxpZGF0ZRgFIAEoCEgAiAEBQhEKD19tb2RlbF92YWxpZGF0ZSIwCg5TdHJlYW1SZXNwb25zZRIeCgV2YWx1ZRgBIAEoCzIPLmFueWt2LnYxLlZhbHVlItEBCg5HZXRNYW55UmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSHQoEa2V5cxgCIAMoCUIPukgMkgEJIgdyBRABKIAgEiYKBG1vZGUYAyABKA4yDi5hbnlrdi52MS5Nb2RlQgi6SAWCAQIQARIXCgVtb2RlbBgEIAEoCUIIukgFcgMogAISGwoObW9kZWxfdmFsaWRhdGUYBSABKAhIAIgBAUIRCg9fbW9kZWxfdmFsaWRhdGUiOwoPR2V0TWFueVJlc3BvbnNlEigKB3Jlc3VsdHMYASADKAsyFy5hbnlrdi52MS5HZXRNYW55UmVzdWx0Ip0BCg1HZXRNYW55UmVzdWx0EgsKA2tleRgBIAEoCRINCgVmb3VuZBgCIAEoCBIgCgV2YWx1ZRgDIAEoCzIPLmFueWt2LnYxLlZhbHVlSAASIwoFZXJyb3IYBCABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAEh8KBGluZm8YBSABKAsyES5hbnlrdi52MS5LZXlJbmZvQggKBnJlc3VsdCLvAQoLUHV0TWFueUl0ZW0SFwoDa2V5GAEgASgJQgq6SAdyBRABKIAgEiYKBXZhbHVlGAIgASgLMg8uYW55a3YudjEuVmFsdWVCBrpIA8gBARImCgRtb2RlGAMgASgOMg4uYW55a3YudjEuTW9kZUIIukgFggECEAESFwoFbW9kZWwYBCABKAlCCLpIBXIDKIACEjAKA3R0bBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECMgASLAoMcHJlY29uZGl0aW9uGAYgASgLMhYuYW55a3YudjEuUHJlY29uZGl0aW9uImcKDlB1dE1hbnlSZXF1ZXN0Ei8KCW5hbWVzcGFjZRgBIAEoCUIcukgZchcYgAEyEl5bQS1aYS16MC05Ll8vLV0qJBIkCgVpdGVtcxgCIAMoCzIVLmFueWt2LnYxLlB1dE1hbnlJdGVtIjsKD1B1dE1hbnlSZXNwb25zZRIoCgdyZXN1bHRzGAEgAygLMhcuYW55a3YudjEuUHV0TWFueVJlc3VsdCJ+Cg1QdXRNYW55UmVzdWx0EgsKA2tleRgBIAEoCRIOCgZzdG9yZWQYAiABKAgSIQoEaW5mbxgDIAEoCzIRLmFueWt2LnYxLktleUluZm9IABIjCgVlcnJvchgEIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0IlcKDkRlbGV0ZU1hbnlJdGVtEhcKA2tleRgBIAEoCUIKukgHcgUQASiAIBIsCgxwcmVjb25kaXRpb24YAiABKAsyFi5hbnlrdi52MS5QcmVjb25kaXRpb24ibQoRRGVsZXRlTWFueVJlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEicKBWl0ZW1zGAIgAygLMhguYW55a3YudjEuRGVsZXRlTWFueUl0ZW0iQQoSRGVsZXRlTWFueVJlc3BvbnNlEisKB3Jlc3VsdHMYASADKAsyGi5hbnlrdi52MS5EZWxldGVNYW55UmVzdWx0InkKEERlbGV0ZU1hbnlSZXN1bHQSCwoDa2V5GAEgASgJEikKCGRlbGV0aW9uGAIgASgLMhUuYW55a3YudjEuS2V5RGVsZXRpb25IABIjCgVlcnJvchgDIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0IjAKC0tleURlbGV0aW9uEg8KB2RlbGV0ZWQYASABKAgSEAoIcmV2aXNpb24YAiABKAMi7AEKCEJhdGNoUHV0EhcKA2tleRgBIAEoCUIKukgHcgUQASiAIBImCgV2YWx1ZRgCIAEoCzIPLmFueWt2LnYxLlZhbHVlQga6SAPIAQESJgoEbW9kZRgDIAEoDjIOLmFueWt2LnYxLk1vZGVCCLpIBYIBAhABEhcKBW1vZGVsGAQgASgJQgi6SAVyAyiAAhIwCgN0dGwYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CCLpIBaoBAjIAEiwKDHByZWNvbmRpdGlvbhgGIAEoCzIWLmFueWt2LnYxLlByZWNvbmRpdGlvbiJUCgtCYXRjaERlbGV0ZRIXCgNrZXkYASABKAlCCrpIB3IFEAEogCASLAoMcHJlY29uZGl0aW9uGAIgASgLMhYuYW55a3YudjEuUHJlY29uZGl0aW9uImIKB0JhdGNoT3ASIQoDcHV0GAEgASgLMhIuYW55a3YudjEuQmF0Y2hQdXRIABInCgZkZWxldGUYAiABKAsyFS5hbnlrdi52MS5CYXRjaERlbGV0ZUgAQgsKAm9wEgW6SAIIASJfCgxCYXRjaFJlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEh4KA29wcxgCIAMoCzIRLmFueWt2LnYxLkJhdGNoT3AiSQoNQmF0Y2hSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoAxImCgdyZXN1bHRzGAIgAygLMhUuYW55a3YudjEuQmF0Y2hSZXN1bHQiQQoOQmF0Y2hQdXRSZXN1bHQSDgoGc3RvcmVkGAEgASgIEh8KBGluZm8YAiABKAsyES5hbnlrdi52MS5LZXlJbmZvIiQKEUJhdGNoRGVsZXRlUmVzdWx0Eg8KB2RlbGV0ZWQYASABKAgibwoLQmF0Y2hSZXN1bHQSJwoDcHV0GAEgASgLMhguYW55a3YudjEuQmF0Y2hQdXRSZXN1bHRIABItCgZkZWxldGUYAiABKAsyGy5hbnlrdi52MS5CYXRjaERlbGV0ZVJlc3VsdEgAQggKBnJlc3VsdCKaAQoTRGVsZXRlUHJlZml4UmVxdWVzdBIvCgluYW1lc3BhY2UYASABKAlCHLpIGXIXGIABMhJeW0EtWmEtejAtOS5fLy1dKiQSGAoGcHJlZml4GAIgASgJQgi6SAVyAyiAIBIgCg5leGNsdWRlX3ByZWZpeBgDIAEoCUIIukgFcgMogCASFgoEZ2xvYhgEIAEoCUIIukgFcgMogCAiJwoURGVsZXRlUHJlZml4UmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyKDAQoNVXBsb2FkUmVxdWVzdBIoCgZoZWFkZXIYASABKAsyFi5hbnlrdi52MS5VcGxvYWRIZWFkZXJIABIPCgVjaHVuaxgCIAEoDEgAEigKBmZpbmlzaBgDIAEoCzIWLmFueWt2LnYxLlVwbG9hZEZpbmlzaEgAQg0KBHBhcnQSBbpIAggBItgBCgxVcGxvYWRIZWFkZXISLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEhcKA2tleRgCIAEoCUIKukgHcgUQASiAIBIeCgxjb250ZW50X3R5cGUYAyABKAlCCLpIBXIDKIACEjAKA3R0bBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECMgASLAoMcHJlY29uZGl0aW9uGAUgASgLMhYuYW55a3YudjEuUHJlY29uZGl0aW9uIl0KDFVwbG9hZEZpbmlzaBIoCgZzaGEyNTYYASABKAlCGLpIFXITMhFeKFswLTlhLWZdezY0fSk/JBIaCgRzaXplGAIgASgDQge6SAQiAigASACIAQFCBwoFX3NpemUiQQoOVXBsb2FkUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc2hhMjU2GAIgASgJIsABCg9Eb3dubG9hZFJlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEhcKA2tleRgCIAEoCUIKukgHcgUQASiAIBIXCgZvZmZzZXQYAyABKANCB7pIBCICKAASFwoGbGVuZ3RoGAQgASgDQge6SAQiAigAEiEKC2lmX3JldmlzaW9uGAUgASgDQge6SAQiAiAASACIAQFCDgoMX2lmX3JldmlzaW9uIlIKEERvd25sb2FkUmVzcG9uc2USHwoEaW5mbxgBIAEoCzIRLmFueWt2LnYxLktleUluZm8SDgoGc2hhMjU2GAIgASgJEg0KBWNodW5rGAMgASgMIroBCgxXYXRjaFJlcXVlc3QSLwoJbmFtZXNwYWNlGAEgASgJQhy6SBlyFxiAATISXltBLVphLXowLTkuXy8tXSokEhgKBnByZWZpeBgCIAEoCUIIukgFcgMogCASHwoOc3RhcnRfcmV2aXNpb24YAyABKANCB7pIBCICKAASFgoOaW5jbHVkZV92YWx1ZXMYBCABKAgSJgoEbW9kZRgFIAEoDjIOLmFueWt2LnYxLk1vZGVCCLpIBYIBAhABIpQCCgpXYXRjaEV2ZW50EicKBHR5cGUYASABKA4yGS5hbnlrdi52MS5XYXRjaEV2ZW50LlR5cGUSCwoDa2V5GAIgASgJEhAKCHJldmlzaW9uGAMgASgDEh8KBGluZm8YBCABKAsyES5hbnlrdi52MS5LZXlJbmZvEiAKBXZhbHVlGAUgASgLMg8uYW55a3YudjEuVmFsdWVIABIjCgVlcnJvchgGIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAAiTAoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASDAoIVFlQRV9QVVQQARIPCgtUWVBFX0RFTEVURRACEg8KC1RZUEVfRVhQSVJFEANCCAoGcmVzdWx0IlgKDVdhdGNoUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoCBIQCghyZXZpc2lvbhgCIAEoAxIkCgZldmVudHMYAyADKAsyFC5hbnlrdi52MS5XYXRjaEV2ZW50Kq4CChFDaGVja3N1bUFsZ29yaXRobRIiCh5DSEVDS1NVTV9BTEdPUklUSE1fVU5TUEVDSUZJRUQQABIaChZDSEVDS1NVTV9BTEdPUklUSE1fTUQ1EAESGwoXQ0hFQ0tTVU1fQUxHT1JJVEhNX1NIQTEQAhIdChlDSEVDS1NVTV9BTEdPUklUSE1fU0hBMjI0EAMSHQoZQ0hFQ0tTVU1fQUxHT1JJVEhNX1NIQTI1NhAEEh0KGUNIRUNLU1VNX0FMR09SSVRITV9TSEEzODQQBRIdChlDSEVDS1NVTV9BTEdPUklUSE1fU0hBNTEyEAYSHwobQ0hFQ0tTVU1fQUxHT1JJVEhNX1NIQTNfMjU2EAcSHwobQ0hFQ0tTVU1fQUxHT1JJVEhNX1NIQTNfNTEyEAgy6wkKDFN0b3JlU2VydmljZRIyCgNQdXQSFC5hbnlrdi52MS5QdXRSZXF1ZXN0GhUuYW55a3YudjEuUHV0UmVzcG9uc2USNwoDR2V0EhQuYW55a3YudjEuR2V0UmVxdWVzdBoVLmFueWt2LnYxLkdldFJlc3BvbnNlIgOQAgESMgoDUG9wEhQuYW55a3YudjEuUG9wUmVxdWVzdBoVLmFueWt2LnYxLlBvcFJlc3BvbnNlEjsKBkRlbGV0ZRIXLmFueWt2LnYxLkRlbGV0ZVJlcXVlc3QaGC5hbnlrdi52MS5EZWxldGVSZXNwb25zZRJACgZFeGlzdHMSFy5hbnlrdi52MS5FeGlzdHNSZXF1ZXN0GhguYW55a3YudjEuRXhpc3RzUmVzcG9uc2UiA5ACARI6CgRJbmZvEhUuYW55a3YudjEuSW5mb1JlcXVlc3QaFi5hbnlrdi52MS5JbmZvUmVzcG9uc2UiA5ACARI4CgVUb3VjaBIWLmFueWt2LnYxLlRvdWNoUmVxdWVzdBoXLmFueWt2LnYxLlRvdWNoUmVzcG9uc2USRgoIQ2hlY2tzdW0SGS5hbnlrdi52MS5DaGVja3N1bVJlcXVlc3QaGi5hbnlrdi52MS5DaGVja3N1bVJlc3BvbnNlIgOQAgESSAoITGlzdEtleXMSGS5hbnlrdi52MS5MaXN0S2V5c1JlcXVlc3QaGi5hbnlrdi52MS5MaXN0S2V5c1Jlc3BvbnNlIgOQAgEwARJOCgpMaXN0VmFsdWVzEhsuYW55a3YudjEuTGlzdFZhbHVlc1JlcXVlc3QaHC5hbnlrdi52MS5MaXN0VmFsdWVzUmVzcG9uc2UiA5ACATABEkIKBlN0cmVhbRIXLmFueWt2LnYxLlN0cmVhbVJlcXVlc3QaGC5hbnlrdi52MS5TdHJlYW1SZXNwb25zZSIDkAIBMAESQwoHR2V0TWFueRIYLmFueWt2LnYxLkdldE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuR2V0TWFueVJlc3BvbnNlIgOQAgESPgoHUHV0TWFueRIYLmFueWt2LnYxLlB1dE1hbnlSZXF1ZXN0GhkuYW55a3YudjEuUHV0TWFueVJlc3BvbnNlEkcKCkRlbGV0ZU1hbnkSGy5hbnlrdi52MS5EZWxldGVNYW55UmVxdWVzdBocLmFueWt2LnYxLkRlbGV0ZU1hbnlSZXNwb25zZRI4CgVCYXRjaBIWLmFueWt2LnYxLkJhdGNoUmVxdWVzdBoXLmFueWt2LnYxLkJhdGNoUmVzcG9uc2USTQoMRGVsZXRlUHJlZml4Eh0uYW55a3YudjEuRGVsZXRlUHJlZml4UmVxdWVzdBoeLmFueWt2LnYxLkRlbGV0ZVByZWZpeFJlc3BvbnNlEj0KBlVwbG9hZBIXLmFueWt2LnYxLlVwbG9hZFJlcXVlc3QaGC5hbnlrdi52MS5VcGxvYWRSZXNwb25zZSgBEkgKCERvd25sb2FkEhkuYW55a3YudjEuRG93bmxvYWRSZXF1ZXN0GhouYW55a3YudjEuRG93bmxvYWRSZXNwb25zZSIDkAIBMAESPwoFV2F0Y2gSFi5hbnlrdi52MS5XYXRjaFJlcXVlc3QaFy5hbnlrdi52MS5XYXRjaFJlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_anykv_v1_value, file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_google_rpc_status]);
+
+/**
+ * Precondition makes a write conditional, like etcd's Txn compares and Dapr's
+ * etags: when it does not hold, the call (or the item) fails with ABORTED,
+ * reason CONFLICT and a google.rpc.PreconditionFailure naming the key, and
+ * nothing changes.
+ *
+ * @generated from message anykv.v1.Precondition
+ */
+export type Precondition = Message<"anykv.v1.Precondition"> & {
+  /**
+   * Exactly one condition.
+   *
+   * @generated from oneof anykv.v1.Precondition.condition
+   */
+  condition: {
+    /**
+     * The key must be live at this revision (KeyInfo.revision). An expired or
+     * missing key has no revision. Read-modify-write loops use it as an etag.
+     *
+     * @generated from field: int64 revision = 1;
+     */
+    value: bigint;
+    case: "revision";
+  } | {
+    /**
+     * The key must not exist (expired keys do not): "create only if absent".
+     * On a delete it is a guard: "only if this key is absent". Must be true.
+     *
+     * @generated from field: bool absent = 2;
+     */
+    value: boolean;
+    case: "absent";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message anykv.v1.Precondition.
+ * Use `create(PreconditionSchema)` to create a new message.
+ */
+export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 0);
 
 /**
  * PutRequest stores value under key.
@@ -23,14 +68,16 @@ export const file_anykv_v1_store: GenFile = /*@__PURE__*/
  */
 export type PutRequest = Message<"anykv.v1.PutRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * The namespace: letters, digits, `.`, `_`, `-` and `/`, at most 128; ""
+   * is the default.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * The key: 1 to 4096 bytes here; the server's own limit is lower
+   * (--max-key-bytes, 1024 by default) and its key rules are INVALID_KEY.
    *
    * @generated from field: string key = 2;
    */
@@ -59,29 +106,21 @@ export type PutRequest = Message<"anykv.v1.PutRequest"> & {
   model: string;
 
   /**
-   * Time to live. Unset uses the server's default TTL (none unless configured);
-   * zero means never expire.
+   * Time to live, 0 to 10000 years (protobuf's longest Duration; the server
+   * checks the upper bound, which a buf.validate rule cannot express). Unset
+   * uses the server's default TTL (none unless configured); zero means never
+   * expire.
    *
    * @generated from field: google.protobuf.Duration ttl = 6;
    */
   ttl?: Duration | undefined;
 
   /**
-   * Write only if the key's current revision (KeyInfo.revision) is this one;
-   * else ABORTED and nothing changes. Must be positive; an expired or missing
-   * key has no revision. Read-modify-write loops use it as an etag.
+   * Write only if this holds.
    *
-   * @generated from field: optional int64 if_revision = 7;
+   * @generated from field: anykv.v1.Precondition precondition = 7;
    */
-  ifRevision?: bigint | undefined;
-
-  /**
-   * Write only if the key does not exist (expired keys do not exist); else
-   * ABORTED and nothing changes. Cannot be combined with if_revision.
-   *
-   * @generated from field: bool if_absent = 8;
-   */
-  ifAbsent: boolean;
+  precondition?: Precondition | undefined;
 };
 
 /**
@@ -89,7 +128,7 @@ export type PutRequest = Message<"anykv.v1.PutRequest"> & {
  * Use `create(PutRequestSchema)` to create a new message.
  */
 export const PutRequestSchema: GenMessage<PutRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 0);
+  messageDesc(file_anykv_v1_store, 1);
 
 /**
  * PutResponse describes what was stored.
@@ -117,7 +156,7 @@ export type PutResponse = Message<"anykv.v1.PutResponse"> & {
  * Use `create(PutResponseSchema)` to create a new message.
  */
 export const PutResponseSchema: GenMessage<PutResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 1);
+  messageDesc(file_anykv_v1_store, 2);
 
 /**
  * GetRequest reads key.
@@ -126,14 +165,14 @@ export const PutResponseSchema: GenMessage<PutResponse> = /*@__PURE__*/
  */
 export type GetRequest = Message<"anykv.v1.GetRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -175,7 +214,7 @@ export type GetRequest = Message<"anykv.v1.GetRequest"> & {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 2);
+  messageDesc(file_anykv_v1_store, 3);
 
 /**
  * GetResponse carries the value.
@@ -210,7 +249,7 @@ export type GetResponse = Message<"anykv.v1.GetResponse"> & {
  * Use `create(GetResponseSchema)` to create a new message.
  */
 export const GetResponseSchema: GenMessage<GetResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 3);
+  messageDesc(file_anykv_v1_store, 4);
 
 /**
  * PopRequest reads key and deletes it.
@@ -219,14 +258,14 @@ export const GetResponseSchema: GenMessage<GetResponse> = /*@__PURE__*/
  */
 export type PopRequest = Message<"anykv.v1.PopRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -266,7 +305,7 @@ export type PopRequest = Message<"anykv.v1.PopRequest"> & {
  * Use `create(PopRequestSchema)` to create a new message.
  */
 export const PopRequestSchema: GenMessage<PopRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 4);
+  messageDesc(file_anykv_v1_store, 5);
 
 /**
  * PopResponse carries the value that was removed.
@@ -301,7 +340,7 @@ export type PopResponse = Message<"anykv.v1.PopResponse"> & {
  * Use `create(PopResponseSchema)` to create a new message.
  */
 export const PopResponseSchema: GenMessage<PopResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 5);
+  messageDesc(file_anykv_v1_store, 6);
 
 /**
  * DeleteRequest removes key.
@@ -310,35 +349,26 @@ export const PopResponseSchema: GenMessage<PopResponse> = /*@__PURE__*/
  */
 export type DeleteRequest = Message<"anykv.v1.DeleteRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
   key: string;
 
   /**
-   * Delete only if the key's current revision is this one; else ABORTED and
-   * nothing changes. Must be positive.
+   * Delete only if this holds (with `absent`: succeed, deleting nothing,
+   * only if the key does not exist).
    *
-   * @generated from field: optional int64 if_revision = 3;
+   * @generated from field: anykv.v1.Precondition precondition = 3;
    */
-  ifRevision?: bigint | undefined;
-
-  /**
-   * Succeed only if the key does not exist (so nothing is deleted); else
-   * ABORTED. Useful in a Batch as a guard: "only if this key is absent".
-   * Cannot be combined with if_revision.
-   *
-   * @generated from field: bool if_absent = 4;
-   */
-  ifAbsent: boolean;
+  precondition?: Precondition | undefined;
 };
 
 /**
@@ -346,7 +376,7 @@ export type DeleteRequest = Message<"anykv.v1.DeleteRequest"> & {
  * Use `create(DeleteRequestSchema)` to create a new message.
  */
 export const DeleteRequestSchema: GenMessage<DeleteRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 6);
+  messageDesc(file_anykv_v1_store, 7);
 
 /**
  * DeleteResponse says what happened.
@@ -374,7 +404,7 @@ export type DeleteResponse = Message<"anykv.v1.DeleteResponse"> & {
  * Use `create(DeleteResponseSchema)` to create a new message.
  */
 export const DeleteResponseSchema: GenMessage<DeleteResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 7);
+  messageDesc(file_anykv_v1_store, 8);
 
 /**
  * ExistsRequest asks about key.
@@ -383,14 +413,14 @@ export const DeleteResponseSchema: GenMessage<DeleteResponse> = /*@__PURE__*/
  */
 export type ExistsRequest = Message<"anykv.v1.ExistsRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -402,7 +432,7 @@ export type ExistsRequest = Message<"anykv.v1.ExistsRequest"> & {
  * Use `create(ExistsRequestSchema)` to create a new message.
  */
 export const ExistsRequestSchema: GenMessage<ExistsRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 8);
+  messageDesc(file_anykv_v1_store, 9);
 
 /**
  * ExistsResponse answers it.
@@ -423,7 +453,7 @@ export type ExistsResponse = Message<"anykv.v1.ExistsResponse"> & {
  * Use `create(ExistsResponseSchema)` to create a new message.
  */
 export const ExistsResponseSchema: GenMessage<ExistsResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 9);
+  messageDesc(file_anykv_v1_store, 10);
 
 /**
  * InfoRequest asks for key's metadata.
@@ -432,14 +462,14 @@ export const ExistsResponseSchema: GenMessage<ExistsResponse> = /*@__PURE__*/
  */
 export type InfoRequest = Message<"anykv.v1.InfoRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -451,7 +481,7 @@ export type InfoRequest = Message<"anykv.v1.InfoRequest"> & {
  * Use `create(InfoRequestSchema)` to create a new message.
  */
 export const InfoRequestSchema: GenMessage<InfoRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 10);
+  messageDesc(file_anykv_v1_store, 11);
 
 /**
  * InfoResponse carries it.
@@ -472,7 +502,7 @@ export type InfoResponse = Message<"anykv.v1.InfoResponse"> & {
  * Use `create(InfoResponseSchema)` to create a new message.
  */
 export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 11);
+  messageDesc(file_anykv_v1_store, 12);
 
 /**
  * TouchRequest stores the current time under key.
@@ -481,14 +511,14 @@ export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
  */
 export type TouchRequest = Message<"anykv.v1.TouchRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -507,7 +537,7 @@ export type TouchRequest = Message<"anykv.v1.TouchRequest"> & {
  * Use `create(TouchRequestSchema)` to create a new message.
  */
 export const TouchRequestSchema: GenMessage<TouchRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 12);
+  messageDesc(file_anykv_v1_store, 13);
 
 /**
  * TouchResponse returns the stored time.
@@ -535,7 +565,7 @@ export type TouchResponse = Message<"anykv.v1.TouchResponse"> & {
  * Use `create(TouchResponseSchema)` to create a new message.
  */
 export const TouchResponseSchema: GenMessage<TouchResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 13);
+  messageDesc(file_anykv_v1_store, 14);
 
 /**
  * ChecksumRequest asks for a digest of key's stored bytes.
@@ -544,25 +574,25 @@ export const TouchResponseSchema: GenMessage<TouchResponse> = /*@__PURE__*/
  */
 export type ChecksumRequest = Message<"anykv.v1.ChecksumRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
   key: string;
 
   /**
-   * "sha256" (default), "sha1", "md5" or "sha512".
+   * The digest; CHECKSUM_ALGORITHM_UNSPECIFIED is SHA-256.
    *
-   * @generated from field: string algorithm = 3;
+   * @generated from field: anykv.v1.ChecksumAlgorithm algorithm = 3;
    */
-  algorithm: string;
+  algorithm: ChecksumAlgorithm;
 };
 
 /**
@@ -570,7 +600,7 @@ export type ChecksumRequest = Message<"anykv.v1.ChecksumRequest"> & {
  * Use `create(ChecksumRequestSchema)` to create a new message.
  */
 export const ChecksumRequestSchema: GenMessage<ChecksumRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 14);
+  messageDesc(file_anykv_v1_store, 15);
 
 /**
  * ChecksumResponse carries the digest.
@@ -586,11 +616,11 @@ export type ChecksumResponse = Message<"anykv.v1.ChecksumResponse"> & {
   checksum: string;
 
   /**
-   * The algorithm used.
+   * The algorithm used (never CHECKSUM_ALGORITHM_UNSPECIFIED).
    *
-   * @generated from field: string algorithm = 2;
+   * @generated from field: anykv.v1.ChecksumAlgorithm algorithm = 2;
    */
-  algorithm: string;
+  algorithm: ChecksumAlgorithm;
 };
 
 /**
@@ -598,7 +628,7 @@ export type ChecksumResponse = Message<"anykv.v1.ChecksumResponse"> & {
  * Use `create(ChecksumResponseSchema)` to create a new message.
  */
 export const ChecksumResponseSchema: GenMessage<ChecksumResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 15);
+  messageDesc(file_anykv_v1_store, 16);
 
 /**
  * ListKeysRequest selects keys.
@@ -607,7 +637,7 @@ export const ChecksumResponseSchema: GenMessage<ChecksumResponse> = /*@__PURE__*
  */
 export type ListKeysRequest = Message<"anykv.v1.ListKeysRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
@@ -637,11 +667,14 @@ export type ListKeysRequest = Message<"anykv.v1.ListKeysRequest"> & {
   glob: string;
 
   /**
-   * At most this many keys; 0 means no limit.
+   * At most this many keys. 0 means no limit, by design: the listing is a
+   * stream that the server produces only as fast as the client reads (HTTP/2
+   * flow control), so an unbounded listing costs the server no memory; a
+   * client stops it by cancelling, and pages with start_after.
    *
-   * @generated from field: uint32 limit = 5;
+   * @generated from field: int64 limit = 5;
    */
-  limit: number;
+  limit: bigint;
 
   /**
    * List in descending key order.
@@ -659,13 +692,13 @@ export type ListKeysRequest = Message<"anykv.v1.ListKeysRequest"> & {
   startAfter: string;
 
   /**
-   * Send up to this many keys per message, in `keys` (capped at the server's
-   * batch size limit). 0 sends one key per message, in `key`. Batching cuts
-   * per-message overhead when listing many keys.
+   * Most keys per message; 0 uses the server's default of 1000. Capped at the
+   * server's batch size limit (--max-batch-size). Batching cuts per-message
+   * overhead when listing many keys.
    *
-   * @generated from field: uint32 batch_size = 8;
+   * @generated from field: int64 batch_size = 8;
    */
-  batchSize: number;
+  batchSize: bigint;
 };
 
 /**
@@ -673,25 +706,18 @@ export type ListKeysRequest = Message<"anykv.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 16);
+  messageDesc(file_anykv_v1_store, 17);
 
 /**
- * ListKeysResponse is one key of the listing, or a batch of keys in order.
+ * ListKeysResponse is the next keys of the listing, in order.
  *
  * @generated from message anykv.v1.ListKeysResponse
  */
 export type ListKeysResponse = Message<"anykv.v1.ListKeysResponse"> & {
   /**
-   * The key, when the request's batch_size is 0.
+   * The keys; never empty.
    *
-   * @generated from field: string key = 1;
-   */
-  key: string;
-
-  /**
-   * The keys, when the request set batch_size; `key` is then empty.
-   *
-   * @generated from field: repeated string keys = 2;
+   * @generated from field: repeated string keys = 1;
    */
   keys: string[];
 };
@@ -701,45 +727,6 @@ export type ListKeysResponse = Message<"anykv.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 17);
-
-/**
- * ItemError says why one item of a call failed while the call itself
- * succeeded (PutMany, GetMany, DeleteMany, ListValues). Its fields mirror
- * google.rpc.Status.
- *
- * @generated from message anykv.v1.ItemError
- */
-export type ItemError = Message<"anykv.v1.ItemError"> & {
-  /**
-   * The gRPC status code (google.rpc.Code), e.g. 3 INVALID_ARGUMENT,
-   * 9 FAILED_PRECONDITION, 10 ABORTED.
-   *
-   * @generated from field: int32 code = 1;
-   */
-  code: number;
-
-  /**
-   * What went wrong, naming the key.
-   *
-   * @generated from field: string message = 2;
-   */
-  message: string;
-
-  /**
-   * anykv's stable error code, e.g. "DECODE_FAILED" or "CONFLICT" (the same
-   * as the anykv-error-code header of a failed call).
-   *
-   * @generated from field: string reason = 3;
-   */
-  reason: string;
-};
-
-/**
- * Describes the message anykv.v1.ItemError.
- * Use `create(ItemErrorSchema)` to create a new message.
- */
-export const ItemErrorSchema: GenMessage<ItemError> = /*@__PURE__*/
   messageDesc(file_anykv_v1_store, 18);
 
 /**
@@ -750,7 +737,7 @@ export const ItemErrorSchema: GenMessage<ItemError> = /*@__PURE__*/
  */
 export type ListValuesRequest = Message<"anykv.v1.ListValuesRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
@@ -780,9 +767,9 @@ export type ListValuesRequest = Message<"anykv.v1.ListValuesRequest"> & {
   /**
    * As in ListKeysRequest.
    *
-   * @generated from field: uint32 limit = 5;
+   * @generated from field: int64 limit = 5;
    */
-  limit: number;
+  limit: bigint;
 
   /**
    * As in ListKeysRequest.
@@ -855,12 +842,13 @@ export type ListValuesResponse = Message<"anykv.v1.ListValuesResponse"> & {
     case: "value";
   } | {
     /**
-     * Why this value could not be decoded (e.g. FAILED_PRECONDITION when the
-     * stored bytes are not JSON in MODE_JSON). The stream goes on.
+     * Why this value could not be decoded (e.g. FAILED_PRECONDITION, reason
+     * DECODE_FAILED, when the stored bytes are not JSON in MODE_JSON), with
+     * the details a failed Get would carry. The stream goes on.
      *
-     * @generated from field: anykv.v1.ItemError error = 3;
+     * @generated from field: google.rpc.Status error = 3;
      */
-    value: ItemError;
+    value: Status;
     case: "error";
   } | { case: undefined; value?: undefined };
 
@@ -886,14 +874,14 @@ export const ListValuesResponseSchema: GenMessage<ListValuesResponse> = /*@__PUR
  */
 export type StreamRequest = Message<"anykv.v1.StreamRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -958,14 +946,15 @@ export const StreamResponseSchema: GenMessage<StreamResponse> = /*@__PURE__*/
  */
 export type GetManyRequest = Message<"anykv.v1.GetManyRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The keys, at most the server's batch size. Duplicates are allowed.
+   * The keys, at most the server's batch size (RESOURCE_EXHAUSTED beyond).
+   * Duplicates are allowed.
    *
    * @generated from field: repeated string keys = 2;
    */
@@ -1057,11 +1046,12 @@ export type GetManyResult = Message<"anykv.v1.GetManyResult"> & {
     case: "value";
   } | {
     /**
-     * Why this key failed; the other keys are unaffected.
+     * Why this key failed, as a failed Get would; the other keys are
+     * unaffected.
      *
-     * @generated from field: anykv.v1.ItemError error = 4;
+     * @generated from field: google.rpc.Status error = 4;
      */
-    value: ItemError;
+    value: Status;
     case: "error";
   } | { case: undefined; value?: undefined };
 
@@ -1081,25 +1071,80 @@ export const GetManyResultSchema: GenMessage<GetManyResult> = /*@__PURE__*/
   messageDesc(file_anykv_v1_store, 25);
 
 /**
+ * PutManyItem is one put of PutMany. It lives in the request's namespace.
+ *
+ * @generated from message anykv.v1.PutManyItem
+ */
+export type PutManyItem = Message<"anykv.v1.PutManyItem"> & {
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: anykv.v1.Value value = 2;
+   */
+  value?: Value | undefined;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: anykv.v1.Mode mode = 3;
+   */
+  mode: Mode;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 5;
+   */
+  ttl?: Duration | undefined;
+
+  /**
+   * As in PutRequest: this item is stored only if it holds.
+   *
+   * @generated from field: anykv.v1.Precondition precondition = 6;
+   */
+  precondition?: Precondition | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.PutManyItem.
+ * Use `create(PutManyItemSchema)` to create a new message.
+ */
+export const PutManyItemSchema: GenMessage<PutManyItem> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 26);
+
+/**
  * PutManyRequest stores several values.
  *
  * @generated from message anykv.v1.PutManyRequest
  */
 export type PutManyRequest = Message<"anykv.v1.PutManyRequest"> & {
   /**
-   * The namespace of every item; "" is the default.
+   * The namespace of every item, as in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The puts, applied in order, at most the server's batch size. Each item's
-   * namespace must be empty or equal to the request's.
+   * The puts, applied in order, at most the server's batch size.
    *
-   * @generated from field: repeated anykv.v1.PutRequest items = 2;
+   * @generated from field: repeated anykv.v1.PutManyItem items = 2;
    */
-  items: PutRequest[];
+  items: PutManyItem[];
 };
 
 /**
@@ -1107,7 +1152,7 @@ export type PutManyRequest = Message<"anykv.v1.PutManyRequest"> & {
  * Use `create(PutManyRequestSchema)` to create a new message.
  */
 export const PutManyRequestSchema: GenMessage<PutManyRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 26);
+  messageDesc(file_anykv_v1_store, 27);
 
 /**
  * PutManyResponse has one result per item, in request order.
@@ -1128,7 +1173,7 @@ export type PutManyResponse = Message<"anykv.v1.PutManyResponse"> & {
  * Use `create(PutManyResponseSchema)` to create a new message.
  */
 export const PutManyResponseSchema: GenMessage<PutManyResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 27);
+  messageDesc(file_anykv_v1_store, 28);
 
 /**
  * PutManyResult is the outcome of one item of PutMany.
@@ -1166,12 +1211,13 @@ export type PutManyResult = Message<"anykv.v1.PutManyResult"> & {
     case: "info";
   } | {
     /**
-     * Why this item failed (bad key or value: INVALID_ARGUMENT; failed
-     * condition: ABORTED); nothing was written for it.
+     * Why this item failed, as a failed Put would (bad key or value:
+     * INVALID_ARGUMENT; failed precondition: ABORTED); nothing was written
+     * for it.
      *
-     * @generated from field: anykv.v1.ItemError error = 4;
+     * @generated from field: google.rpc.Status error = 4;
      */
-    value: ItemError;
+    value: Status;
     case: "error";
   } | { case: undefined; value?: undefined };
 };
@@ -1181,7 +1227,36 @@ export type PutManyResult = Message<"anykv.v1.PutManyResult"> & {
  * Use `create(PutManyResultSchema)` to create a new message.
  */
 export const PutManyResultSchema: GenMessage<PutManyResult> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 28);
+  messageDesc(file_anykv_v1_store, 29);
+
+/**
+ * DeleteManyItem is one delete of DeleteMany. It lives in the request's
+ * namespace.
+ *
+ * @generated from message anykv.v1.DeleteManyItem
+ */
+export type DeleteManyItem = Message<"anykv.v1.DeleteManyItem"> & {
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * As in DeleteRequest.
+   *
+   * @generated from field: anykv.v1.Precondition precondition = 2;
+   */
+  precondition?: Precondition | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.DeleteManyItem.
+ * Use `create(DeleteManyItemSchema)` to create a new message.
+ */
+export const DeleteManyItemSchema: GenMessage<DeleteManyItem> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 30);
 
 /**
  * DeleteManyRequest removes several keys.
@@ -1190,19 +1265,18 @@ export const PutManyResultSchema: GenMessage<PutManyResult> = /*@__PURE__*/
  */
 export type DeleteManyRequest = Message<"anykv.v1.DeleteManyRequest"> & {
   /**
-   * The namespace of every item; "" is the default.
+   * The namespace of every item, as in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The deletes, applied in order, at most the server's batch size. Each
-   * item's namespace must be empty or equal to the request's.
+   * The deletes, applied in order, at most the server's batch size.
    *
-   * @generated from field: repeated anykv.v1.DeleteRequest items = 2;
+   * @generated from field: repeated anykv.v1.DeleteManyItem items = 2;
    */
-  items: DeleteRequest[];
+  items: DeleteManyItem[];
 };
 
 /**
@@ -1210,7 +1284,7 @@ export type DeleteManyRequest = Message<"anykv.v1.DeleteManyRequest"> & {
  * Use `create(DeleteManyRequestSchema)` to create a new message.
  */
 export const DeleteManyRequestSchema: GenMessage<DeleteManyRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 29);
+  messageDesc(file_anykv_v1_store, 31);
 
 /**
  * DeleteManyResponse has one result per item, in request order.
@@ -1231,7 +1305,7 @@ export type DeleteManyResponse = Message<"anykv.v1.DeleteManyResponse"> & {
  * Use `create(DeleteManyResponseSchema)` to create a new message.
  */
 export const DeleteManyResponseSchema: GenMessage<DeleteManyResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 30);
+  messageDesc(file_anykv_v1_store, 32);
 
 /**
  * DeleteManyResult is the outcome of one item of DeleteMany.
@@ -1247,25 +1321,28 @@ export type DeleteManyResult = Message<"anykv.v1.DeleteManyResult"> & {
   key: string;
 
   /**
-   * True when a key was removed.
+   * What the delete did, or why this item failed.
    *
-   * @generated from field: bool deleted = 2;
+   * @generated from oneof anykv.v1.DeleteManyResult.result
    */
-  deleted: boolean;
-
-  /**
-   * The store-wide revision of the delete; 0 when nothing was deleted.
-   *
-   * @generated from field: int64 revision = 3;
-   */
-  revision: bigint;
-
-  /**
-   * Why this item failed (bad key, failed condition); unset on success.
-   *
-   * @generated from field: anykv.v1.ItemError error = 4;
-   */
-  error?: ItemError | undefined;
+  result: {
+    /**
+     * The delete was applied.
+     *
+     * @generated from field: anykv.v1.KeyDeletion deletion = 2;
+     */
+    value: KeyDeletion;
+    case: "deletion";
+  } | {
+    /**
+     * Why this item failed, as a failed Delete would (bad key, failed
+     * precondition); nothing was deleted for it.
+     *
+     * @generated from field: google.rpc.Status error = 3;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -1273,7 +1350,119 @@ export type DeleteManyResult = Message<"anykv.v1.DeleteManyResult"> & {
  * Use `create(DeleteManyResultSchema)` to create a new message.
  */
 export const DeleteManyResultSchema: GenMessage<DeleteManyResult> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 31);
+  messageDesc(file_anykv_v1_store, 33);
+
+/**
+ * KeyDeletion is what an applied delete did.
+ *
+ * @generated from message anykv.v1.KeyDeletion
+ */
+export type KeyDeletion = Message<"anykv.v1.KeyDeletion"> & {
+  /**
+   * True when a key was removed, false when there was none.
+   *
+   * @generated from field: bool deleted = 1;
+   */
+  deleted: boolean;
+
+  /**
+   * The store-wide revision of the delete; 0 when nothing was deleted.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+};
+
+/**
+ * Describes the message anykv.v1.KeyDeletion.
+ * Use `create(KeyDeletionSchema)` to create a new message.
+ */
+export const KeyDeletionSchema: GenMessage<KeyDeletion> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 34);
+
+/**
+ * BatchPut is a put op of a Batch, in the batch's namespace.
+ *
+ * @generated from message anykv.v1.BatchPut
+ */
+export type BatchPut = Message<"anykv.v1.BatchPut"> & {
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: anykv.v1.Value value = 2;
+   */
+  value?: Value | undefined;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: anykv.v1.Mode mode = 3;
+   */
+  mode: Mode;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: google.protobuf.Duration ttl = 5;
+   */
+  ttl?: Duration | undefined;
+
+  /**
+   * As in PutRequest; checked against the state before the batch.
+   *
+   * @generated from field: anykv.v1.Precondition precondition = 6;
+   */
+  precondition?: Precondition | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.BatchPut.
+ * Use `create(BatchPutSchema)` to create a new message.
+ */
+export const BatchPutSchema: GenMessage<BatchPut> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 35);
+
+/**
+ * BatchDelete is a delete op of a Batch, in the batch's namespace.
+ *
+ * @generated from message anykv.v1.BatchDelete
+ */
+export type BatchDelete = Message<"anykv.v1.BatchDelete"> & {
+  /**
+   * As in PutRequest.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * As in DeleteRequest; checked against the state before the batch.
+   *
+   * @generated from field: anykv.v1.Precondition precondition = 2;
+   */
+  precondition?: Precondition | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.BatchDelete.
+ * Use `create(BatchDeleteSchema)` to create a new message.
+ */
+export const BatchDeleteSchema: GenMessage<BatchDelete> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 36);
 
 /**
  * BatchOp is one operation of a Batch.
@@ -1288,19 +1477,19 @@ export type BatchOp = Message<"anykv.v1.BatchOp"> & {
    */
   op: {
     /**
-     * A put, with its conditions. Its namespace must be empty or the batch's.
+     * A put.
      *
-     * @generated from field: anykv.v1.PutRequest put = 1;
+     * @generated from field: anykv.v1.BatchPut put = 1;
      */
-    value: PutRequest;
+    value: BatchPut;
     case: "put";
   } | {
     /**
-     * A delete, with its conditions. Its namespace must be empty or the batch's.
+     * A delete.
      *
-     * @generated from field: anykv.v1.DeleteRequest delete = 2;
+     * @generated from field: anykv.v1.BatchDelete delete = 2;
      */
-    value: DeleteRequest;
+    value: BatchDelete;
     case: "delete";
   } | { case: undefined; value?: undefined };
 };
@@ -1310,7 +1499,7 @@ export type BatchOp = Message<"anykv.v1.BatchOp"> & {
  * Use `create(BatchOpSchema)` to create a new message.
  */
 export const BatchOpSchema: GenMessage<BatchOp> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 32);
+  messageDesc(file_anykv_v1_store, 37);
 
 /**
  * BatchRequest applies ops atomically.
@@ -1319,7 +1508,7 @@ export const BatchOpSchema: GenMessage<BatchOp> = /*@__PURE__*/
  */
 export type BatchRequest = Message<"anykv.v1.BatchRequest"> & {
   /**
-   * The namespace of every op; "" is the default.
+   * The namespace of every op, as in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
@@ -1327,7 +1516,7 @@ export type BatchRequest = Message<"anykv.v1.BatchRequest"> & {
 
   /**
    * The ops, at most the server's batch size. Each key appears at most once
-   * (INVALID_ARGUMENT otherwise). Conditions are checked against the state
+   * (INVALID_ARGUMENT otherwise). Preconditions are checked against the state
    * before the batch.
    *
    * @generated from field: repeated anykv.v1.BatchOp ops = 2;
@@ -1340,7 +1529,7 @@ export type BatchRequest = Message<"anykv.v1.BatchRequest"> & {
  * Use `create(BatchRequestSchema)` to create a new message.
  */
 export const BatchRequestSchema: GenMessage<BatchRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 33);
+  messageDesc(file_anykv_v1_store, 38);
 
 /**
  * BatchResponse describes the applied batch.
@@ -1369,7 +1558,56 @@ export type BatchResponse = Message<"anykv.v1.BatchResponse"> & {
  * Use `create(BatchResponseSchema)` to create a new message.
  */
 export const BatchResponseSchema: GenMessage<BatchResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 34);
+  messageDesc(file_anykv_v1_store, 39);
+
+/**
+ * BatchPutResult is the outcome of a put op.
+ *
+ * @generated from message anykv.v1.BatchPutResult
+ */
+export type BatchPutResult = Message<"anykv.v1.BatchPutResult"> & {
+  /**
+   * False when a null value was skipped (store_none_values false).
+   *
+   * @generated from field: bool stored = 1;
+   */
+  stored: boolean;
+
+  /**
+   * The stored key's metadata; unset when the put was skipped.
+   *
+   * @generated from field: anykv.v1.KeyInfo info = 2;
+   */
+  info?: KeyInfo | undefined;
+};
+
+/**
+ * Describes the message anykv.v1.BatchPutResult.
+ * Use `create(BatchPutResultSchema)` to create a new message.
+ */
+export const BatchPutResultSchema: GenMessage<BatchPutResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 40);
+
+/**
+ * BatchDeleteResult is the outcome of a delete op.
+ *
+ * @generated from message anykv.v1.BatchDeleteResult
+ */
+export type BatchDeleteResult = Message<"anykv.v1.BatchDeleteResult"> & {
+  /**
+   * True when a key was removed, false when there was none.
+   *
+   * @generated from field: bool deleted = 1;
+   */
+  deleted: boolean;
+};
+
+/**
+ * Describes the message anykv.v1.BatchDeleteResult.
+ * Use `create(BatchDeleteResultSchema)` to create a new message.
+ */
+export const BatchDeleteResultSchema: GenMessage<BatchDeleteResult> = /*@__PURE__*/
+  messageDesc(file_anykv_v1_store, 41);
 
 /**
  * BatchResult is the outcome of one op of a Batch.
@@ -1386,17 +1624,17 @@ export type BatchResult = Message<"anykv.v1.BatchResult"> & {
     /**
      * The result of a put op.
      *
-     * @generated from field: anykv.v1.PutResponse put = 1;
+     * @generated from field: anykv.v1.BatchPutResult put = 1;
      */
-    value: PutResponse;
+    value: BatchPutResult;
     case: "put";
   } | {
     /**
      * The result of a delete op.
      *
-     * @generated from field: anykv.v1.DeleteResponse delete = 2;
+     * @generated from field: anykv.v1.BatchDeleteResult delete = 2;
      */
-    value: DeleteResponse;
+    value: BatchDeleteResult;
     case: "delete";
   } | { case: undefined; value?: undefined };
 };
@@ -1406,7 +1644,7 @@ export type BatchResult = Message<"anykv.v1.BatchResult"> & {
  * Use `create(BatchResultSchema)` to create a new message.
  */
 export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 35);
+  messageDesc(file_anykv_v1_store, 42);
 
 /**
  * DeletePrefixRequest selects keys to remove, as ListKeysRequest does.
@@ -1415,7 +1653,7 @@ export const BatchResultSchema: GenMessage<BatchResult> = /*@__PURE__*/
  */
 export type DeletePrefixRequest = Message<"anykv.v1.DeletePrefixRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
@@ -1449,7 +1687,7 @@ export type DeletePrefixRequest = Message<"anykv.v1.DeletePrefixRequest"> & {
  * Use `create(DeletePrefixRequestSchema)` to create a new message.
  */
 export const DeletePrefixRequestSchema: GenMessage<DeletePrefixRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 36);
+  messageDesc(file_anykv_v1_store, 43);
 
 /**
  * DeletePrefixResponse says how many keys were removed.
@@ -1460,7 +1698,7 @@ export type DeletePrefixResponse = Message<"anykv.v1.DeletePrefixResponse"> & {
   /**
    * The number of keys removed.
    *
-   * @generated from field: uint64 deleted = 1;
+   * @generated from field: int64 deleted = 1;
    */
   deleted: bigint;
 };
@@ -1470,7 +1708,7 @@ export type DeletePrefixResponse = Message<"anykv.v1.DeletePrefixResponse"> & {
  * Use `create(DeletePrefixResponseSchema)` to create a new message.
  */
 export const DeletePrefixResponseSchema: GenMessage<DeletePrefixResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 37);
+  messageDesc(file_anykv_v1_store, 44);
 
 /**
  * UploadRequest is one message of an Upload stream: a header first, then
@@ -1517,7 +1755,7 @@ export type UploadRequest = Message<"anykv.v1.UploadRequest"> & {
  * Use `create(UploadRequestSchema)` to create a new message.
  */
 export const UploadRequestSchema: GenMessage<UploadRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 38);
+  messageDesc(file_anykv_v1_store, 45);
 
 /**
  * UploadHeader says where and how to store the uploaded value.
@@ -1526,14 +1764,14 @@ export const UploadRequestSchema: GenMessage<UploadRequest> = /*@__PURE__*/
  */
 export type UploadHeader = Message<"anykv.v1.UploadHeader"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -1557,16 +1795,9 @@ export type UploadHeader = Message<"anykv.v1.UploadHeader"> & {
    * As in PutRequest: checked before the bytes are read and again when the
    * value is stored.
    *
-   * @generated from field: optional int64 if_revision = 5;
+   * @generated from field: anykv.v1.Precondition precondition = 5;
    */
-  ifRevision?: bigint | undefined;
-
-  /**
-   * As in PutRequest.
-   *
-   * @generated from field: bool if_absent = 6;
-   */
-  ifAbsent: boolean;
+  precondition?: Precondition | undefined;
 };
 
 /**
@@ -1574,7 +1805,7 @@ export type UploadHeader = Message<"anykv.v1.UploadHeader"> & {
  * Use `create(UploadHeaderSchema)` to create a new message.
  */
 export const UploadHeaderSchema: GenMessage<UploadHeader> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 39);
+  messageDesc(file_anykv_v1_store, 46);
 
 /**
  * UploadFinish ends an upload and lets the server verify what it received
@@ -1603,7 +1834,7 @@ export type UploadFinish = Message<"anykv.v1.UploadFinish"> & {
  * Use `create(UploadFinishSchema)` to create a new message.
  */
 export const UploadFinishSchema: GenMessage<UploadFinish> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 40);
+  messageDesc(file_anykv_v1_store, 47);
 
 /**
  * UploadResponse describes the stored value.
@@ -1631,7 +1862,7 @@ export type UploadResponse = Message<"anykv.v1.UploadResponse"> & {
  * Use `create(UploadResponseSchema)` to create a new message.
  */
 export const UploadResponseSchema: GenMessage<UploadResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 41);
+  messageDesc(file_anykv_v1_store, 48);
 
 /**
  * DownloadRequest reads a value's bytes, whole or a range.
@@ -1640,14 +1871,14 @@ export const UploadResponseSchema: GenMessage<UploadResponse> = /*@__PURE__*/
  */
 export type DownloadRequest = Message<"anykv.v1.DownloadRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
   namespace: string;
 
   /**
-   * The key.
+   * As in PutRequest.
    *
    * @generated from field: string key = 2;
    */
@@ -1681,7 +1912,7 @@ export type DownloadRequest = Message<"anykv.v1.DownloadRequest"> & {
  * Use `create(DownloadRequestSchema)` to create a new message.
  */
 export const DownloadRequestSchema: GenMessage<DownloadRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 42);
+  messageDesc(file_anykv_v1_store, 49);
 
 /**
  * DownloadResponse is one message of a Download stream.
@@ -1717,7 +1948,7 @@ export type DownloadResponse = Message<"anykv.v1.DownloadResponse"> & {
  * Use `create(DownloadResponseSchema)` to create a new message.
  */
 export const DownloadResponseSchema: GenMessage<DownloadResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 43);
+  messageDesc(file_anykv_v1_store, 50);
 
 /**
  * WatchRequest selects the changes to stream.
@@ -1726,7 +1957,7 @@ export const DownloadResponseSchema: GenMessage<DownloadResponse> = /*@__PURE__*
  */
 export type WatchRequest = Message<"anykv.v1.WatchRequest"> & {
   /**
-   * The namespace; "" is the default.
+   * As in PutRequest.
    *
    * @generated from field: string namespace = 1;
    */
@@ -1769,7 +2000,7 @@ export type WatchRequest = Message<"anykv.v1.WatchRequest"> & {
  * Use `create(WatchRequestSchema)` to create a new message.
  */
 export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 44);
+  messageDesc(file_anykv_v1_store, 51);
 
 /**
  * WatchEvent is one change of one key.
@@ -1806,11 +2037,29 @@ export type WatchEvent = Message<"anykv.v1.WatchEvent"> & {
   info?: KeyInfo | undefined;
 
   /**
-   * The value of a put, when include_values is set and it fits a message.
+   * The value of a put, when include_values is set and it fits a message
+   * (neither is set otherwise).
    *
-   * @generated from field: anykv.v1.Value value = 5;
+   * @generated from oneof anykv.v1.WatchEvent.result
    */
-  value?: Value | undefined;
+  result: {
+    /**
+     * The value, decoded with the request's mode.
+     *
+     * @generated from field: anykv.v1.Value value = 5;
+     */
+    value: Value;
+    case: "value";
+  } | {
+    /**
+     * Why the value could not be decoded in the request's mode (as a failed
+     * Get would say); the event still counts and the stream goes on.
+     *
+     * @generated from field: google.rpc.Status error = 6;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -1818,7 +2067,7 @@ export type WatchEvent = Message<"anykv.v1.WatchEvent"> & {
  * Use `create(WatchEventSchema)` to create a new message.
  */
 export const WatchEventSchema: GenMessage<WatchEvent> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 45);
+  messageDesc(file_anykv_v1_store, 52);
 
 /**
  * What happened to a key.
@@ -1859,7 +2108,7 @@ export enum WatchEvent_Type {
  * Describes the enum anykv.v1.WatchEvent.Type.
  */
 export const WatchEvent_TypeSchema: GenEnum<WatchEvent_Type> = /*@__PURE__*/
-  enumDesc(file_anykv_v1_store, 45, 0);
+  enumDesc(file_anykv_v1_store, 52, 0);
 
 /**
  * WatchResponse is one message of a Watch stream.
@@ -1895,15 +2144,104 @@ export type WatchResponse = Message<"anykv.v1.WatchResponse"> & {
  * Use `create(WatchResponseSchema)` to create a new message.
  */
 export const WatchResponseSchema: GenMessage<WatchResponse> = /*@__PURE__*/
-  messageDesc(file_anykv_v1_store, 46);
+  messageDesc(file_anykv_v1_store, 53);
+
+/**
+ * ChecksumAlgorithm is a digest Checksum computes: exactly the ones the
+ * server accepts.
+ *
+ * @generated from enum anykv.v1.ChecksumAlgorithm
+ */
+export enum ChecksumAlgorithm {
+  /**
+   * SHA-256, the default.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * MD5 (anystore's default; not for security).
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_MD5 = 1;
+   */
+  MD5 = 1,
+
+  /**
+   * SHA-1 (not for security).
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA1 = 2;
+   */
+  SHA1 = 2,
+
+  /**
+   * SHA-224.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA224 = 3;
+   */
+  SHA224 = 3,
+
+  /**
+   * SHA-256.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA256 = 4;
+   */
+  SHA256 = 4,
+
+  /**
+   * SHA-384.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA384 = 5;
+   */
+  SHA384 = 5,
+
+  /**
+   * SHA-512.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA512 = 6;
+   */
+  SHA512 = 6,
+
+  /**
+   * SHA3-256.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA3_256 = 7;
+   */
+  SHA3_256 = 7,
+
+  /**
+   * SHA3-512.
+   *
+   * @generated from enum value: CHECKSUM_ALGORITHM_SHA3_512 = 8;
+   */
+  SHA3_512 = 8,
+}
+
+/**
+ * Describes the enum anykv.v1.ChecksumAlgorithm.
+ */
+export const ChecksumAlgorithmSchema: GenEnum<ChecksumAlgorithm> = /*@__PURE__*/
+  enumDesc(file_anykv_v1_store, 0);
 
 /**
  * StoreService keeps values under keys. Every request names an optional
  * namespace (isolated key spaces; "" is the default) and a key.
  *
- * Keys are UTF-8, path-like, 1 to 1024 bytes. Trailing `/` and `.` segments
- * are normalized away (`a/./b/` is `a/b`); empty keys, a leading `/`, `..`
- * segments, NUL and control characters are INVALID_ARGUMENT.
+ * Keys are UTF-8, path-like, 1 to 1024 bytes (the server's --max-key-bytes).
+ * Trailing `/` and `.` segments are normalized away (`a/./b/` is `a/b`); a
+ * leading `/`, `..` segments, NUL and control characters are
+ * INVALID_ARGUMENT with reason INVALID_KEY.
+ *
+ * Errors are google.rpc.Status: every anykv error carries a
+ * google.rpc.ErrorInfo with domain "anykv" and a stable reason (the README's
+ * error table), plus google.rpc.BadRequest for invalid fields and
+ * google.rpc.PreconditionFailure for failed preconditions. A request that
+ * breaks the buf.validate constraints declared here is INVALID_ARGUMENT
+ * (reason INVALID_ARGUMENT) with one BadRequest field violation per broken
+ * constraint, before anything is read or written.
+ *
+ * Numbers: revisions, byte sizes, offsets, counts and limits are int64 (none
+ * is unsigned); the constraints say which may not be negative.
  *
  * @generated from service anykv.v1.StoreService
  */
@@ -2037,8 +2375,9 @@ export const StoreService: GenService<{
   /**
    * PutMany stores several values in one round trip, with a result per item.
    * It is not atomic: an item that fails (bad key, bad value, failed
-   * condition) reports its error and the others are stored. Use Batch for
-   * all or nothing.
+   * precondition) reports its error and the others are stored. Use Batch for
+   * all or nothing. A request that breaks the declared constraints (an empty
+   * key, say) fails as a whole.
    *
    * @generated from rpc anykv.v1.StoreService.PutMany
    */
@@ -2061,7 +2400,7 @@ export const StoreService: GenService<{
   /**
    * Batch applies puts and deletes atomically, conditions included (like
    * etcd's Txn): either every op is applied, under one revision, or none is.
-   * A failed condition is ABORTED naming the key and the condition.
+   * A failed precondition is ABORTED naming the key and the condition.
    *
    * @generated from rpc anykv.v1.StoreService.Batch
    */
@@ -2083,7 +2422,7 @@ export const StoreService: GenService<{
   },
   /**
    * Upload stores a value of any size from a stream: the first message is
-   * the header (namespace, key, content type, ttl, conditions), the next ones
+   * the header (namespace, key, content type, ttl, precondition), the next ones
    * carry the bytes, and the last one is the finish message, which marks the
    * upload complete and may carry the expected sha256 and size
    * (INVALID_ARGUMENT and nothing stored when they differ, or when the stream
@@ -2116,8 +2455,9 @@ export const StoreService: GenService<{
    * from now or from a past revision kept in the server's retention window.
    * The first message has created set and the current revision; each later
    * message carries the events of one revision (a Batch is one message).
-   * OUT_OF_RANGE when start_revision is older than the window (like etcd's
-   * compacted revision); the error names the oldest revision available.
+   * OUT_OF_RANGE (reason COMPACTED) when start_revision is older than the
+   * window (like etcd's compacted revision); ErrorInfo.metadata
+   * "oldestRevision" is the oldest revision available.
    *
    * @generated from rpc anykv.v1.StoreService.Watch
    */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { AnykvError } from "../../errors.js";
 import { entrySize, type Store } from "../../store/store.js";
+import { CHECKSUM_NAMES } from "../checksum-algorithms.js";
 import type { HandlerContext } from "../handlers/handler-context.js";
 import type { HttpRequest, HttpResponse } from "../http-types.js";
 import { parseByteRange } from "./byte-range.js";
@@ -23,8 +24,6 @@ export interface AnystoreRequest {
   readonly maxBodyBytes: number;
   readonly signal: AbortSignal;
 }
-
-const CHECKSUMS = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "sha3-512"]);
 
 /** GET /{key}: the stored bytes, or one byte range of them (206). */
 export async function getValue(r: AnystoreRequest): Promise<void> {
@@ -63,10 +62,10 @@ export async function headValue(r: AnystoreRequest): Promise<void> {
   const headers = statHeaders(entry, r.storeUrl);
   if (isTrue(r.query.get("checksum"))) {
     const algorithm = (r.query.get("algorithm") || "sha256").toLowerCase();
-    if (!CHECKSUMS.has(algorithm)) {
+    if (!CHECKSUM_NAMES.has(algorithm)) {
       throw new AnykvError(
         "INVALID_ARGUMENT",
-        `unknown checksum algorithm "${algorithm}"; use one of ${[...CHECKSUMS].join(", ")}`,
+        `unknown checksum algorithm "${algorithm}"; use one of ${[...CHECKSUM_NAMES].join(", ")}`,
       );
     }
     const hash = createHash(algorithm);

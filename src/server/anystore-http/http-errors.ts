@@ -38,10 +38,12 @@ export function sendError(res: HttpResponse, err: unknown, onInternal: (err: unk
   let status = 500;
   let detail = "internal error";
   let headers: Readonly<Record<string, string>> = {};
+  // anykv's stable reason (as in gRPC's ErrorInfo), beside FastAPI's `detail`.
+  let reason: string | undefined;
   if (err instanceof AnykvError) {
     status = STATUS[err.code];
     detail = err.message;
-    headers = { "anykv-error-code": err.code };
+    reason = err.code;
   } else if (err instanceof HttpError) {
     status = err.status;
     detail = err.message;
@@ -53,7 +55,7 @@ export function sendError(res: HttpResponse, err: unknown, onInternal: (err: unk
     res.end();
     return;
   }
-  const body = JSON.stringify({ detail });
+  const body = JSON.stringify(reason === undefined ? { detail } : { detail, reason });
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader("Content-Type", "application/json");

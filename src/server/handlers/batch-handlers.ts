@@ -4,7 +4,7 @@ import { AnykvError, isAnykvError } from "../../errors.js";
 import type { StoreOp } from "../../store/store.js";
 import { keyInfo } from "../key-info.js";
 import type { HandlerContext } from "./handler-context.js";
-import { checkBatchSize, checkItemNamespace, prepareDelete, preparePut } from "./write-requests.js";
+import { checkBatchSize, prepareDelete, preparePut } from "./write-requests.js";
 
 type BatchHandlers = Pick<ServiceImpl<typeof StoreService>, "batch" | "deletePrefix">;
 
@@ -16,7 +16,7 @@ export function createBatchHandlers(ctx: HandlerContext): BatchHandlers {
     // Any failure fails the call (naming the op) and nothing changes.
     async batch(req) {
       checkBatchSize(ctx, req.ops.length, "ops");
-      const prepared = req.ops.map((op, i) => naming(i, () => prepareOp(ctx, req.namespace, op, i)));
+      const prepared = req.ops.map((op, i) => naming(i, () => prepareOp(ctx, op)));
       const ops = prepared.filter((p): p is StoreOp => p !== "skipped");
       const { revision, results } = await store.write(req.namespace, ops);
       let next = 0;
@@ -27,9 +27,7 @@ export function createBatchHandlers(ctx: HandlerContext): BatchHandlers {
           const r = results[next++]!;
           return r.type === "put"
             ? ({ result: { case: "put", value: { stored: true, info: keyInfo(r.entry) } } } as const)
-            : ({
-                result: { case: "delete", value: { deleted: r.deleted, revision: BigInt(r.revision) } },
-              } as const);
+            : ({ result: { case: "delete", value: { deleted: r.deleted } } } as const);
         }),
       };
     },
@@ -41,15 +39,13 @@ export function createBatchHandlers(ctx: HandlerContext): BatchHandlers {
   };
 }
 
-function prepareOp(ctx: HandlerContext, namespace: string, op: BatchOp, index: number): StoreOp | "skipped" {
+function prepareOp(ctx: HandlerContext, op: BatchOp): StoreOp | "skipped" {
   switch (op.op.case) {
     case "put": {
-      checkItemNamespace(namespace, op.op.value, index);
       const put = preparePut(ctx, op.op.value);
       return put.skipped ? "skipped" : put.op;
     }
     case "delete":
-      checkItemNamespace(namespace, op.op.value, index);
       return prepareDelete(op.op.value);
     default:
       throw new AnykvError("INVALID_ARGUMENT", "the op sets neither put nor delete");

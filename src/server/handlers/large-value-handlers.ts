@@ -6,7 +6,7 @@ import {
   type ServiceImpl,
 } from "@connectrpc/connect";
 import type { StoreService, UploadFinish, UploadRequest } from "../../../gen/anykv/v1/store_pb.js";
-import { AnykvError } from "../../errors.js";
+import { AnykvError, isAnykvError } from "../../errors.js";
 import { entrySize } from "../../store/store.js";
 import { keyInfo } from "../key-info.js";
 import { isRequestError } from "../request-errors.js";
@@ -36,13 +36,15 @@ export function createLargeValueHandlers(ctx: HandlerContext): LargeValueHandler
         try {
           return await messages.next();
         } catch (cause) {
-          // A message that does not parse or is too large is the client's mistake (the error
-          // boundary gives it its code); anything else means the stream broke off.
+          // A message that does not parse, is too large or breaks the declared constraints
+          // (request validation) is the client's mistake (the error boundary gives it its
+          // code); anything else means the stream broke off.
           if (
             cause instanceof ConnectError &&
             (isRequestError(cause) || cause.code === Code.ResourceExhausted)
           )
             throw cause;
+          if (isAnykvError(cause)) throw cause;
           throw new AnykvError("UNAVAILABLE", "the upload broke off before its end; nothing was stored", {
             cause,
           });
@@ -64,7 +66,7 @@ export function createLargeValueHandlers(ctx: HandlerContext): LargeValueHandler
       const result = await store.upload(header.namespace, header.key, bytes(), {
         contentType: header.contentType,
         ttlMs: ttlMs(header.ttl),
-        ...writeCondition(header),
+        ...writeCondition(header.precondition),
         verify: ({ sha256, size }) => {
           if (!finish)
             throw new AnykvError(
@@ -93,9 +95,8 @@ export function createLargeValueHandlers(ctx: HandlerContext): LargeValueHandler
         throw new AnykvError(
           "CONFLICT",
           `key "${entry.key}" is at revision ${entry.meta.revision}, not revision ${req.ifRevision}`,
+          { metadata: { key: entry.key, precondition: "revision", revision: String(entry.meta.revision) } },
         );
-      if (req.offset < 0n || req.length < 0n)
-        throw new AnykvError("INVALID_ARGUMENT", "offset and length must not be negative");
       const sha256 = entry.meta.chunks?.sha256 ?? createHash("sha256").update(entry.value).digest("hex");
       const offset = Number(req.offset);
       const length = req.length === 0n ? entrySize(entry) : Number(req.length);

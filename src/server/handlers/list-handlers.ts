@@ -7,11 +7,14 @@ import type { HandlerContext } from "./handler-context.js";
 
 type ListHandlers = Pick<ServiceImpl<typeof StoreService>, "listKeys" | "listValues">;
 
+/** Keys per ListKeys message when the request's batch_size is 0 (documented in store.proto). */
+const DEFAULT_KEYS_PER_MESSAGE = 1000;
+
 interface ListRequest {
   readonly prefix: string;
   readonly excludePrefix: string;
   readonly glob: string;
-  readonly limit: number;
+  readonly limit: bigint;
   readonly reverse: boolean;
   readonly startAfter: string;
 }
@@ -22,7 +25,7 @@ export function listOptions(req: ListRequest, call: ConnectContext): ListOptions
     prefix: req.prefix,
     excludePrefix: req.excludePrefix,
     glob: req.glob,
-    limit: req.limit,
+    limit: Number(req.limit),
     reverse: req.reverse,
     startAfter: req.startAfter,
     signal: call.signal,
@@ -37,11 +40,7 @@ export function createListHandlers(ctx: HandlerContext): ListHandlers {
     async *listKeys(req, call: ConnectContext) {
       // The store hands out keys in pages; messages are cut from them at the batch size.
       const pages = ctx.store.keyPages(req.namespace, listOptions(req, call));
-      if (req.batchSize === 0) {
-        for await (const page of pages) for (const key of page) yield { key };
-        return;
-      }
-      const size = Math.min(req.batchSize, ctx.maxBatchSize);
+      const size = Math.min(Number(req.batchSize) || DEFAULT_KEYS_PER_MESSAGE, ctx.maxBatchSize);
       let batch: string[] = [];
       for await (const page of pages) {
         for (let at = 0; at < page.length; ) {

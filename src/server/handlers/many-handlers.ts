@@ -4,15 +4,15 @@ import type { OpResult, StoreOp } from "../../store/store.js";
 import { toItemError } from "../item-error.js";
 import { keyInfo } from "../key-info.js";
 import type { HandlerContext } from "./handler-context.js";
-import { checkBatchSize, checkItemNamespace, prepareDelete, preparePut } from "./write-requests.js";
+import { checkBatchSize, prepareDelete, preparePut } from "./write-requests.js";
 
 type ManyHandlers = Pick<ServiceImpl<typeof StoreService>, "getMany" | "putMany" | "deleteMany">;
 
 /**
  * GetMany, PutMany and DeleteMany: one round trip, one result per item, in
  * request order. An item's own failure is reported in its result; problems of
- * the request itself (too many items, a foreign namespace, an unavailable
- * backend) fail the whole call and nothing is written.
+ * the request itself (too many items, a broken declared constraint, an
+ * unavailable backend) fail the whole call and nothing is written.
  */
 export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
   const { store } = ctx;
@@ -41,7 +41,6 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
 
     async putMany(req) {
       checkBatchSize(ctx, req.items.length, "items");
-      for (const [i, item] of req.items.entries()) checkItemNamespace(req.namespace, item, i);
       // Prepare (validate, serialize) every item first; failures become their results.
       const prepared = req.items.map((item) => {
         try {
@@ -78,14 +77,15 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
 
     async deleteMany(req) {
       checkBatchSize(ctx, req.items.length, "items");
-      for (const [i, item] of req.items.entries()) checkItemNamespace(req.namespace, item, i);
       const ops = req.items.map((item) => prepareDelete(item));
       const written = await store.writeEach(req.namespace, ops);
       const results = req.items.map((item, i) => {
         const outcome = written[i]!;
-        if (!isResult(outcome)) return { key: item.key, error: toItemError(outcome) };
+        if (!isResult(outcome))
+          return { key: item.key, result: { case: "error", value: toItemError(outcome) } } as const;
         if (outcome.type !== "del") throw new Error("unreachable: a delete answered as a put");
-        return { key: item.key, deleted: outcome.deleted, revision: BigInt(outcome.revision) };
+        const deletion = { deleted: outcome.deleted, revision: BigInt(outcome.revision) };
+        return { key: item.key, result: { case: "deletion", value: deletion } } as const;
       });
       return { results };
     },

@@ -9,6 +9,7 @@ import {
 } from "../../../gen/anykv/v1/store_pb.js";
 import { Mode } from "../../../gen/anykv/v1/value_pb.js";
 import type { ChangeEvent } from "../../store/store.js";
+import { toItemError } from "../item-error.js";
 import { keyInfo } from "../key-info.js";
 import type { HandlerContext } from "./handler-context.js";
 
@@ -57,9 +58,11 @@ async function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest
   if (req.includeValues && event.type === "put" && !entry.meta.chunks) {
     try {
       const read = await ctx.read(entry, { mode: req.mode || Mode.UNSPECIFIED, model: "" });
-      if (read.value) wire.value = read.value;
-    } catch {
-      // A value that does not decode in the requested mode is left out; the event still counts.
+      if (read.value) wire.result = { case: "value", value: read.value };
+    } catch (err) {
+      // A value that does not decode in the requested mode is this event's error; the event
+      // still counts and the stream goes on.
+      wire.result = { case: "error", value: toItemError(err) };
     }
   }
   return wire;

@@ -18,13 +18,17 @@ export function createWriteHandlers(ctx: HandlerContext): WriteHandlers {
         store.key(req.key); // a skipped put still answers a bad key
         return { stored: false };
       }
-      const options = { ttlMs: ttlMs(req.ttl), ...writeCondition(req), model: req.model };
+      const options = { ttlMs: ttlMs(req.ttl), ...writeCondition(req.precondition), model: req.model };
       const entry = await ctx.write(req.namespace, req.key, value, ctx.mode(req.mode), options);
       return { stored: true, info: keyInfo(entry) };
     },
 
     async delete(req) {
-      const { deleted, revision } = await store.delete(req.namespace, req.key, writeCondition(req));
+      const { deleted, revision } = await store.delete(
+        req.namespace,
+        req.key,
+        writeCondition(req.precondition),
+      );
       return { deleted, revision: BigInt(revision) };
     },
 
