@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { createRegistry } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
 import type { Backend } from "../backend/backend.js";
@@ -245,6 +246,12 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
 }
 
 function strictJsonOptions(recursionLimit: number) {
-  const options = { recursionLimit, textDecoder: new TextDecoder("utf-8", { fatal: true }) };
+  const options = {
+    recursionLimit,
+    textDecoder: new TextDecoder("utf-8", { fatal: true }),
+    // Item and event errors are google.rpc.Status, whose details are Anys of these types: JSON
+    // writes an Any's fields, so it must know them.
+    registry: createRegistry(file_google_rpc_error_details),
+  };
   return options;
 }

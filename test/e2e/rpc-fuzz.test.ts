@@ -85,7 +85,21 @@ const ifRevision = fc.oneof(
   { weight: 4, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: fc.bigInt({ min: -2n, max: 40n }) },
 );
-const ifAbsent = fc.boolean().chain((rare) => (rare ? fc.boolean() : fc.constant(false)));
+// A write's precondition: none, a revision (zero and negative ones break the declared
+// constraint), absent (true, or the false that the constraint refuses), or an empty oneof.
+const precondition = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      ifRevision
+        .filter((r) => r !== undefined)
+        .map((value) => ({ condition: { case: "revision" as const, value } })),
+      fc.boolean().map((value) => ({ condition: { case: "absent" as const, value } })),
+      fc.constant({ condition: { case: undefined } }),
+    ),
+  },
+);
 
 const jsonValue: fc.Arbitrary<JsonValue> = fc.oneof(
   { weight: 8, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((j) => fromJson(JsonValueSchema, j as never)) },
@@ -168,15 +182,18 @@ const value: fc.Arbitrary<ValueInit | undefined> = fc.oneof(
   },
 );
 
-const putRequest = fc.record({ namespace, key, value, mode, model, ttl, ifRevision, ifAbsent });
-const deleteRequest = fc.record({ namespace, key, ifRevision, ifAbsent });
+const putRequest = fc.record({ namespace, key, value, mode, model, ttl, precondition });
+const deleteRequest = fc.record({ namespace, key, precondition });
+// Items of PutMany and ops of Batch carry no namespace (the request's applies).
+const putItem = fc.record({ key, value, mode, model, ttl, precondition });
+const deleteItem = fc.record({ key, precondition });
 const glob = fc.constantFrom("", "*", "**/*.json", "a/**", "?", "[", "**/**/x", "{a,b}");
 const listing = {
   namespace,
   prefix: fc.constantFrom("", "a", "a/b", "..", "/x"),
   excludePrefix: fc.constantFrom("", "a/b", "zz"),
   glob,
-  limit: fc.integer({ min: 0, max: 4 }),
+  limit: fc.bigInt({ min: -1n, max: 4n }),
   reverse: fc.boolean(),
   startAfter: fc.constantFrom("", "a", "a/b"),
 };
@@ -187,8 +204,7 @@ const uploadMessage = fc.oneof(
       key,
       contentType: fc.constantFrom("", "text/plain"),
       ttl,
-      ifRevision,
-      ifAbsent,
+      precondition,
     })
     .map((value) => ({ part: { case: "header" as const, value } })),
   fc.uint8Array({ maxLength: 64 }).map((value) => ({ part: { case: "chunk" as const, value } })),
@@ -231,24 +247,21 @@ const round = fc.tuple(
       ["exists", fc.record({ namespace, key })],
       ["info", fc.record({ namespace, key })],
       ["touch", fc.record({ namespace, key, ttl })],
-      [
-        "checksum",
-        fc.record({ namespace, key, algorithm: fc.constantFrom("", "sha256", "MD5", "nope", "sha3-512") }),
-      ],
-      ["listKeys", fc.record({ ...listing, batchSize: fc.integer({ min: 0, max: 3 }) })],
+      ["checksum", fc.record({ namespace, key, algorithm: fc.constantFrom(0, 1, 4, 8, 9, 99) })],
+      ["listKeys", fc.record({ ...listing, batchSize: fc.bigInt({ min: -1n, max: 3n }) })],
       ["listValues", fc.record({ ...listing, mode, model })],
       ["stream", fc.record({ namespace, key, mode, model })],
       ["getMany", fc.record({ namespace, keys: fc.array(key, { maxLength: 4 }), mode, model })],
-      ["putMany", fc.record({ namespace, items: fc.array(putRequest, { maxLength: 3 }) })],
-      ["deleteMany", fc.record({ namespace, items: fc.array(deleteRequest, { maxLength: 3 }) })],
+      ["putMany", fc.record({ namespace, items: fc.array(putItem, { maxLength: 3 }) })],
+      ["deleteMany", fc.record({ namespace, items: fc.array(deleteItem, { maxLength: 3 }) })],
       [
         "batch",
         fc.record({
           namespace,
           ops: fc.array(
             fc.oneof(
-              putRequest.map((value) => ({ op: { case: "put" as const, value } })),
-              deleteRequest.map((value) => ({ op: { case: "delete" as const, value } })),
+              putItem.map((value) => ({ op: { case: "put" as const, value } })),
+              deleteItem.map((value) => ({ op: { case: "delete" as const, value } })),
               fc.constant({ op: { case: undefined } }),
             ),
             { maxLength: 3 },
@@ -309,7 +322,14 @@ const round = fc.tuple(
           replace: fc.boolean(),
         }),
       ],
-      ["listModels", fc.record({ kind: fc.integer({ min: 0, max: 4 }) })],
+      [
+        "listModels",
+        fc.record({
+          kind: fc.integer({ min: 0, max: 4 }),
+          pageSize: fc.bigInt({ min: -1n, max: 3n }),
+          pageToken: fc.constantFrom("", "cHkuRno", "not a token"),
+        }),
+      ],
       ["getModel", fc.record({ name: model })],
       ["deleteModel", fc.record({ name: model })],
     ] as const
