@@ -25,7 +25,7 @@ async function openWatch() {
 
 async function listKeys(): Promise<string[]> {
   const keys: string[] = [];
-  for await (const res of store.rpc.listKeys({ namespace: ns, limit: 3 })) keys.push(res.key);
+  for await (const res of store.rpc.listKeys({ namespace: ns, limit: 3n })) keys.push(...res.keys);
   return keys;
 }
 
