@@ -62,6 +62,8 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
                          with open streams (0: never)
   --keepalive-timeout DUR   close them when a PING is   env ANYKV_KEEPALIVE_TIMEOUT default 20s
                          not answered in time
+  --max-stream-buffer-bytes N  bytes a stream holds for env ANYKV_MAX_STREAM_BUFFER_BYTES default 4194304
+                         a client that does not read (Watch events)
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -104,6 +106,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "idle-timeout": { type: "string" },
       "keepalive-interval": { type: "string" },
       "keepalive-timeout": { type: "string" },
+      "max-stream-buffer-bytes": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -166,6 +169,8 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (decodeMs) options.maxDecodeMs = integer(decodeMs, "max decode ms");
   const decodeQueue = pick(values["max-decode-queue"], "ANYKV_MAX_DECODE_QUEUE");
   if (decodeQueue) options.maxDecodeQueue = integer(decodeQueue, "max decode queue");
+  const streamBuffer = pick(values["max-stream-buffer-bytes"], "ANYKV_MAX_STREAM_BUFFER_BYTES");
+  if (streamBuffer) options.maxStreamBufferBytes = integer(streamBuffer, "max stream buffer bytes");
   if (values["allow-code"] && values["no-code"])
     throw new RangeError("invalid configuration: --allow-code and --no-code contradict each other");
   const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;

@@ -138,6 +138,13 @@ export interface ServerOptions {
    */
   readonly maxIntDigits: number;
   /**
+   * Most bytes a server stream may hold for a client that does not read: events waiting for a
+   * Watch client (RESOURCE_EXHAUSTED beyond, naming the revision to resume from)
+   * (`--max-stream-buffer-bytes`).
+   * @default 4194304 (4 MiB)
+   */
+  readonly maxStreamBufferBytes: number;
+  /**
    * Threads that decode large stored values off the event loop; 0 decodes every value on it
    * (`--decode-threads`).
    * @default availableParallelism() − 1, at least 1 and at most 4
@@ -241,6 +248,7 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   maxDecodeExpansion: 64,
   maxDecodeNodes: 2_000_000,
   maxIntDigits: 4300,
+  maxStreamBufferBytes: 4 * 1024 * 1024,
   decodeThreads: defaultDecodePoolOptions.threads,
   decodeInlineBytes: defaultDecodePoolOptions.inlineBytes,
   maxDecodeMs: defaultDecodePoolOptions.budgetMs,
@@ -285,6 +293,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     ["max int digits", o.maxIntDigits],
     ["max decode ms", o.maxDecodeMs],
     ["max decode queue", o.maxDecodeQueue],
+    ["max stream buffer bytes", o.maxStreamBufferBytes],
   ] as const) {
     if (!(Number.isSafeInteger(value) && value >= 1)) fail(`${name} must be a positive integer`);
   }

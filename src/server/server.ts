@@ -23,6 +23,7 @@ import { createDecodePool, type DecodeStats } from "./decode/decode-pool.js";
 import { createErrorInterceptor } from "./error-mapping.js";
 import { fileRegistryOf } from "./file-registry.js";
 import { createHandlerContext } from "./handlers/handler-context.js";
+import type { WatchEncodeStats } from "./handlers/watch-handlers.js";
 import { createHealth } from "./health.js";
 import { type Models, openModels } from "./models.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
@@ -45,6 +46,8 @@ export interface RunningServer {
   readonly models: Models;
   /** What the decode pool did: decodes inline and on threads, threads stopped over budget. */
   readonly decodeStats: Readonly<DecodeStats>;
+  /** WatchEvents built (each event once per way of reading it); the fan-out's own: store.watchStats. */
+  readonly watchStats: Readonly<WatchEncodeStats>;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     maxKeyBytes: o.maxKeyBytes,
     watchRetentionEvents: o.watchRetention,
     watchRetentionMs: o.watchRetentionMs,
+    watchBufferBytes: o.maxStreamBufferBytes,
   });
   const models = await openModels(backend, { descriptorSets }).catch(async (err: unknown) => {
     await store.close();
@@ -98,6 +102,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     budgetMs: o.maxDecodeMs,
     maxQueue: o.maxDecodeQueue,
   });
+  const watchStats: WatchEncodeStats = { encodes: 0 };
   const deps: StoreServiceDeps = {
     store,
     defaultMode: o.defaultMode,
@@ -114,6 +119,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     allowCode: o.allowCode,
     maxGetBytes: o.maxMessageBytes - 64 * 1024,
     decoder,
+    watchStats,
   };
   const handler = connectNodeAdapter({
     // Unary requests that do not parse get INVALID_ARGUMENT, not connect-es's INTERNAL.
@@ -211,6 +217,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     store,
     models,
     decodeStats: decoder.stats,
+    watchStats,
     close() {
       closing ??= (async () => {
         // Health answers NOT_SERVING from now on; open Watch streams hear it and end.

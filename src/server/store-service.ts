@@ -27,6 +27,6 @@ export function createStoreService(deps: StoreServiceDeps): ServiceImpl<typeof S
     ...createManyHandlers(ctx),
     ...createBatchHandlers(ctx),
     ...createLargeValueHandlers(ctx),
-    ...createWatchHandlers(ctx),
+    ...createWatchHandlers(ctx, deps.watchStats),
   };
 }

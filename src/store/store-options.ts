@@ -45,6 +45,12 @@ export interface StoreOptions {
    */
   readonly watchRetentionBytes: number;
   /**
+   * Most bytes of events one live watch may have waiting to be read; a watch further behind ends
+   * with LIMIT_EXCEEDED naming the revision to resume from (--max-stream-buffer-bytes).
+   * @default 4194304 (4 MiB)
+   */
+  readonly watchBufferBytes: number;
+  /**
    * The clock, in milliseconds since the epoch; tests replace it.
    * @default Date.now
    */
@@ -60,6 +66,7 @@ export const defaultStoreOptions: StoreOptions = Object.freeze({
   watchRetentionEvents: 10_000,
   watchRetentionMs: 3_600_000,
   watchRetentionBytes: 64 * 1024 * 1024,
+  watchBufferBytes: 4 * 1024 * 1024,
   now: Date.now,
 });
 
@@ -74,5 +81,6 @@ export function resolveStoreOptions(options: Partial<StoreOptions> = {}): StoreO
   if (!(resolved.watchRetentionEvents >= 0)) throw new RangeError("watchRetentionEvents must be 0 or more");
   if (!(resolved.watchRetentionMs >= 0)) throw new RangeError("watchRetentionMs must be 0 or more");
   if (!(resolved.watchRetentionBytes >= 0)) throw new RangeError("watchRetentionBytes must be 0 or more");
+  if (!(resolved.watchBufferBytes >= 1)) throw new RangeError("watchBufferBytes must be at least 1");
   return resolved;
 }

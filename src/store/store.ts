@@ -4,7 +4,7 @@ import { AnykvError, isAnykvError } from "../errors.js";
 import { cleanupUploads, readChunks } from "./chunked-values.js";
 import { type SweepTarget, startSweeper, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
 import { type KeyListingSource, keyPages } from "./key-listing.js";
-import { checkNamespace, isUnderPrefix, normalizeKey, normalizePrefix } from "./keys.js";
+import { checkNamespace, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
 import { changeEvents, type RecordWrite, recordOps } from "./record-writes.js";
 import { deleteEntries, writeEach } from "./store-batch.js";
@@ -25,14 +25,14 @@ import {
   type WriteResult,
   type WriteTarget,
 } from "./store-write.js";
-import { type RevisionEvents, WatchHub } from "./watch-hub.js";
+import { type RevisionEvents, WatchHub, type WatchHubStats } from "./watch-hub.js";
 import { checkConditionShape, type WriteCondition } from "./write-conditions.js";
 
 export type { ListFilter, ListOptions } from "./listing.js";
 export type { UploadOptions, UploadResult } from "./store-upload.js";
 export type { Entry, OpResult, PutInput, PutOptions, StoreOp, WriteResult } from "./store-write.js";
 export { entrySize, MAX_EXPIRY_MS } from "./store-write.js";
-export type { ChangeEvent, RevisionEvents } from "./watch-hub.js";
+export type { ChangeEvent, RevisionEvents, WatchHubStats } from "./watch-hub.js";
 export type { WriteCondition } from "./write-conditions.js";
 
 /** What a delete did. */
@@ -84,6 +84,7 @@ export class Store {
         events: this.options.watchRetentionEvents,
         ageMs: this.options.watchRetentionMs,
         bytes: this.options.watchRetentionBytes,
+        watcherBytes: this.options.watchBufferBytes,
       },
       this.options.now,
       backend.write([]),
@@ -258,11 +259,12 @@ export class Store {
     if (this.backend.capabilities.shared)
       throw new AnykvError("UNIMPLEMENTED", "watch needs a backend that only this server writes to");
     const prefix = normalizePrefix(options.prefix ?? "", this.options.maxKeyBytes);
-    yield* this.hub.watch(
-      options.startRevision ?? 0,
-      (event) => event.namespace === namespace && isUnderPrefix(event.key, prefix),
-      options.signal,
-    );
+    yield* this.hub.watch(options.startRevision ?? 0, namespace, prefix, options.signal);
+  }
+
+  /** What the watch fan-out did (live watchers, deliveries, index lookups, overflows). */
+  get watchStats(): Readonly<WatchHubStats> {
+    return this.hub.stats;
   }
 
   /** Ends every open watch with UNAVAILABLE (the server is stopping). */

@@ -1,4 +1,5 @@
 import { AnykvError } from "../errors.js";
+import { isUnderPrefix } from "./keys.js";
 import type { Entry } from "./store-write.js";
 
 /** One change of one key, as Watch reports it. */
@@ -25,12 +26,45 @@ export interface WatchRetention {
   readonly ageMs: number;
   /** Most bytes of values kept (values of events are held by reference). */
   readonly bytes: number;
+  /**
+   * Most bytes of events one live watcher may have waiting to be read (counted as the ring
+   * counts them); a watcher further behind is ended with LIMIT_EXCEEDED and resumes from its
+   * revision.
+   */
+  readonly watcherBytes: number;
+}
+
+/** What the hub's fan-out did, for tests and metrics. */
+export interface WatchHubStats {
+  /** Live watchers. */
+  watchers: number;
+  /** Groups handed to live watchers (one per watcher per revision with events it selects). */
+  deliveries: number;
+  /** Prefix-index lookups (one per path prefix of each event's key). */
+  lookups: number;
+  /** Watchers ended because they fell more than watcherBytes behind. */
+  overflows: number;
+}
+
+/** Whom a live watch selects, and its events waiting to be read. */
+interface Watcher {
+  readonly indexKey: string;
+  readonly pending: RevisionEvents[];
+  pendingBytes: number;
+  /** Set when it fell too far behind: the first revision it did not read. */
+  overflowAt: number | undefined;
+  wake: (() => void) | undefined;
 }
 
 // What an event costs on the heap besides its value and key (the event, its entry and
 // metadata objects), measured at about 800 bytes with small values; counted so that the
 // byte bound holds for many small events too.
 const EVENT_OVERHEAD_BYTES = 800;
+
+const eventBytes = (e: ChangeEvent) => EVENT_OVERHEAD_BYTES + e.entry.value.length + 2 * e.key.length;
+
+/** The index key of watchers of `prefix` in `namespace` (namespaces never contain NUL). */
+const indexKey = (namespace: string, prefix: string) => `${namespace}\u0000${prefix}`;
 
 interface Group extends RevisionEvents {
   readonly at: number;
@@ -39,10 +73,15 @@ interface Group extends RevisionEvents {
 
 /**
  * The change feed: a ring of the most recent writes' events, in revision
- * order, fed by the store's one write path. A watcher reads the ring from its
- * next revision on and waits when it has caught up, so it needs no buffer of
- * its own; one that falls behind the ring (or asks for an older revision)
- * gets COMPACTED with the oldest revision still available.
+ * order, fed by the store's one write path. A watch first reads the ring from
+ * its start revision (COMPACTED when that is older than the ring); once caught
+ * up it is live: it sits in an index by namespace and path prefix, and each
+ * write hands its events only to the watchers whose prefix is one of the
+ * event key's path prefixes ("", "a", "a/b", … "a/b/c"), so a write costs a
+ * lookup per path segment and a delivery per interested watcher, however many
+ * other watchers there are. Events are shared, never copied, between watchers.
+ * A live watcher with more than `watcherBytes` of events unread is ended with
+ * LIMIT_EXCEEDED naming the revision to resume from.
  */
 export class WatchHub {
   /** Groups in revision order; those before `head` are evicted (undefined, so their events can be collected). */
@@ -54,7 +93,9 @@ export class WatchHub {
   private compacted = 0;
   private latest = 0;
   private closed = false;
-  private wake: { promise: Promise<void>; resolve: () => void } = deferred();
+  /** Live watchers by indexKey(namespace, prefix). */
+  private readonly index = new Map<string, Set<Watcher>>();
+  readonly stats: WatchHubStats = { watchers: 0, deliveries: 0, lookups: 0, overflows: 0 };
 
   constructor(
     private readonly retention: WatchRetention,
@@ -74,33 +115,93 @@ export class WatchHub {
   /** Records the events of a write; called by the store after the backend write succeeded. */
   publish(revision: number, events: readonly ChangeEvent[]): void {
     this.latest = Math.max(this.latest, revision);
-    if (events.length > 0) {
-      const bytes = events.reduce(
-        (n, e) => n + EVENT_OVERHEAD_BYTES + e.entry.value.length + 2 * e.key.length,
-        0,
-      );
-      this.groups.push({ revision, events, at: this.now(), bytes });
-      this.count += events.length;
-      this.bytes += bytes;
-      this.evict();
+    if (events.length === 0) return;
+    const bytes = events.reduce((n, e) => n + eventBytes(e), 0);
+    this.groups.push({ revision, events, at: this.now(), bytes });
+    this.count += events.length;
+    this.bytes += bytes;
+    this.evict();
+    this.fanOut(revision, events);
+  }
+
+  /** Hands each event to the live watchers of its key's path prefixes, one group per watcher. */
+  private fanOut(revision: number, events: readonly ChangeEvent[]): void {
+    if (this.index.size === 0) return;
+    let selected: Map<Watcher, ChangeEvent[]> | undefined;
+    for (const event of events) {
+      const key = event.key;
+      // "" and every path prefix of the key, the key itself included.
+      for (let end = 0; end !== -1; ) {
+        const prefix = end === 0 ? "" : key.slice(0, end);
+        this.stats.lookups++;
+        const watchers = this.index.get(indexKey(event.namespace, prefix));
+        if (watchers) {
+          selected ??= new Map();
+          for (const w of watchers) {
+            const list = selected.get(w);
+            if (list) list.push(event);
+            else selected.set(w, [event]);
+          }
+        }
+        if (end === key.length) break;
+        const slash = key.indexOf("/", end + 1);
+        end = slash === -1 ? key.length : slash;
+      }
     }
-    this.notify();
+    if (!selected) return;
+    for (const [w, list] of selected) {
+      this.stats.deliveries++;
+      w.pending.push({ revision, events: list });
+      w.pendingBytes += list.reduce((n, e) => n + eventBytes(e), 0);
+      if (w.pendingBytes > this.retention.watcherBytes) {
+        // Too far behind: the watch ends and resumes from its first unread revision.
+        this.stats.overflows++;
+        w.overflowAt = w.pending[0]?.revision ?? revision;
+        w.pending.length = 0;
+        w.pendingBytes = 0;
+        this.unsubscribe(w);
+      }
+      w.wake?.();
+    }
+  }
+
+  private subscribe(namespace: string, prefix: string): Watcher {
+    const w: Watcher = {
+      indexKey: indexKey(namespace, prefix),
+      pending: [],
+      pendingBytes: 0,
+      overflowAt: undefined,
+      wake: undefined,
+    };
+    let set = this.index.get(w.indexKey);
+    if (!set) this.index.set(w.indexKey, (set = new Set()));
+    set.add(w);
+    this.stats.watchers++;
+    return w;
+  }
+
+  private unsubscribe(w: Watcher): void {
+    const set = this.index.get(w.indexKey);
+    if (!set?.delete(w)) return;
+    this.stats.watchers--;
+    if (set.size === 0) this.index.delete(w.indexKey);
   }
 
   /** Ends every watch with UNAVAILABLE (the server is stopping); clients resume elsewhere or later. */
   close(): void {
     this.closed = true;
-    this.notify();
+    for (const set of this.index.values()) for (const w of set) w.wake?.();
   }
 
   /**
    * The events from `startRevision` on (0: from the next write), one group per
-   * revision, filtered by `matches`. The first item is the revision the watch
-   * starts at (the store's latest), without events.
+   * revision, of the keys of `namespace` under the path prefix `prefix` (normalized).
+   * The first item is the revision the watch starts at (the store's latest), without events.
    */
   async *watch(
     startRevision: number,
-    matches: (event: ChangeEvent) => boolean,
+    namespace: string,
+    prefix: string,
     signal?: AbortSignal,
   ): AsyncGenerator<RevisionEvents> {
     await this.ready;
@@ -108,21 +209,54 @@ export class WatchHub {
     if (startRevision > 0 && startRevision <= this.compacted) throw this.compactedError(startRevision);
     let next = startRevision > 0 ? startRevision : this.latest + 1;
     yield { revision: this.latest, events: [] };
+    const matches = (e: ChangeEvent) => e.namespace === namespace && isUnderPrefix(e.key, prefix);
+    // Catching up: the retained history from `next` on, read from the ring.
     for (;;) {
-      if (this.closed) throw new AnykvError("UNAVAILABLE", "the server is shutting down; resume the watch");
       if (signal?.aborted) return;
+      if (this.closed) throw shuttingDown();
       this.evict();
       if (next <= this.compacted) throw this.compactedError(next);
-      const i = this.firstAtOrAfter(next);
-      const group = this.groups[i];
-      if (!group) {
-        await this.waitForChange(signal);
-        continue;
-      }
+      const group = this.groups[this.firstAtOrAfter(next)];
+      if (!group) break;
       next = group.revision + 1;
       const events = group.events.filter(matches);
       if (events.length > 0) yield { revision: group.revision, events };
     }
+    // Live: caught up in this same turn of the event loop, so no write falls in between.
+    const w = this.subscribe(namespace, prefix);
+    try {
+      for (;;) {
+        if (signal?.aborted) return;
+        if (this.closed) throw shuttingDown();
+        if (w.overflowAt !== undefined) throw this.overflowError(w.overflowAt);
+        const group = w.pending.shift();
+        if (group) {
+          w.pendingBytes -= group.events.reduce((n, e) => n + eventBytes(e), 0);
+          yield group;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            w.wake = undefined;
+            signal?.removeEventListener("abort", done);
+            resolve();
+          };
+          w.wake = done;
+          signal?.addEventListener("abort", done, { once: true });
+        });
+      }
+    } finally {
+      this.unsubscribe(w);
+    }
+  }
+
+  private overflowError(revision: number): AnykvError {
+    return new AnykvError(
+      "LIMIT_EXCEEDED",
+      `the watch fell more than ${this.retention.watcherBytes} bytes of events behind (its client reads too slowly); ` +
+        `resume it from revision ${revision} (limit raised with --max-stream-buffer-bytes)`,
+      { metadata: { "anykv-resume-revision": String(revision) } },
+    );
   }
 
   private compactedError(revision: number): AnykvError {
@@ -164,31 +298,8 @@ export class WatchHub {
       this.head = 0;
     }
   }
-
-  private notify(): void {
-    const { resolve } = this.wake;
-    this.wake = deferred();
-    resolve();
-  }
-
-  private waitForChange(signal?: AbortSignal): Promise<void> {
-    const changed = this.wake.promise;
-    if (!signal) return changed;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      signal.addEventListener("abort", done, { once: true });
-      void changed.then(done);
-    });
-  }
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
+function shuttingDown(): AnykvError {
+  return new AnykvError("UNAVAILABLE", "the server is shutting down; resume the watch");
 }

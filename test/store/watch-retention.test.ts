@@ -23,7 +23,11 @@ const event = (revision: number, key: string): ChangeEvent => ({
 
 describe("the watch ring's retention", () => {
   it("lets evicted events be collected at once, however large their writes were", async () => {
-    const hub = new WatchHub({ events: 10, ageMs: 3_600_000, bytes: 1 << 30 }, () => 0, Promise.resolve(0));
+    const hub = new WatchHub(
+      { events: 10, ageMs: 3_600_000, bytes: 1 << 30, watcherBytes: 1 << 30 },
+      () => 0,
+      Promise.resolve(0),
+    );
     await hub.ready;
     // The test holds the first event only weakly, so the ring's reference is the only one.
     const ref = ((): WeakRef<object> => {
@@ -46,13 +50,13 @@ describe("the watch ring's retention", () => {
 
   it("bounds the bytes it holds, counting each event's overhead and not only its value", () => {
     const hub = new WatchHub(
-      { events: 1_000_000, ageMs: 3_600_000, bytes: 100_000 },
+      { events: 1_000_000, ageMs: 3_600_000, bytes: 100_000, watcherBytes: 1 << 30 },
       () => 0,
       Promise.resolve(0),
     );
     for (let revision = 1; revision <= 1000; revision++) hub.publish(revision, [event(revision, "k")]);
     // 1000 small events hold far more than 100 kB of heap: the oldest are evicted (COMPACTED).
-    const watching = hub.watch(1, () => true);
+    const watching = hub.watch(1, "", "");
     return expect(
       (async () => {
         await watching.next();

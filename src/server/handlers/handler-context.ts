@@ -16,6 +16,7 @@ import { createDecodePool, type Decoder } from "../decode/decode-pool.js";
 import { keyInfo } from "../key-info.js";
 import type { Models } from "../models.js";
 import { modeName } from "../modes.js";
+import type { WatchEncodeStats } from "./watch-handlers.js";
 
 /** What the StoreService handlers need. */
 export interface StoreServiceDeps {
@@ -42,6 +43,8 @@ export interface StoreServiceDeps {
    * @default every value on the event loop
    */
   readonly decoder?: Decoder;
+  /** Counters of Watch's encoding, kept up to date by the handlers. */
+  readonly watchStats?: WatchEncodeStats;
   /**
    * Most items (keys, puts, deletes, ops) in one GetMany, PutMany, DeleteMany or Batch;
    * RESOURCE_EXHAUSTED beyond.

@@ -21,10 +21,21 @@ const TYPES = {
   expire: WatchEvent_Type.EXPIRE,
 } as const;
 
-export function createWatchHandlers(ctx: HandlerContext): WatchHandlers {
+/** What Watch's encoding did, for tests and metrics. */
+export interface WatchEncodeStats {
+  /** WatchEvent messages built (each event once per way of reading it, shared by its watchers). */
+  encodes: number;
+}
+
+export function createWatchHandlers(
+  ctx: HandlerContext,
+  stats: WatchEncodeStats = { encodes: 0 },
+): WatchHandlers {
+  const encode = createEventEncoder(ctx, stats);
   return {
     // The store's change feed (store/watch-hub.ts), one message per revision; the generator
-    // is pulled as the client reads, and a watcher that falls behind the ring gets OUT_OF_RANGE.
+    // is pulled as the client reads. A watcher behind the ring gets OUT_OF_RANGE; one with more
+    // than --max-stream-buffer-bytes of events unread, RESOURCE_EXHAUSTED (both say where to resume).
     async *watch(req, call: ConnectContext) {
       const feed = ctx.store.watch(req.namespace, {
         prefix: req.prefix,
@@ -40,14 +51,38 @@ export function createWatchHandlers(ctx: HandlerContext): WatchHandlers {
         }
         yield {
           revision: BigInt(group.revision),
-          events: await Promise.all(group.events.map((e) => toWire(ctx, e, req))),
+          events: await Promise.all(group.events.map((e) => encode(e, req))),
         };
       }
     },
   };
 }
 
-async function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest): Promise<WatchEvent> {
+/**
+ * Builds each event's WatchEvent once per way of reading it (with the value in a mode, or
+ * without), and hands the same message to every watcher that reads it that way: a write seen
+ * by 2,000 watchers is decoded and encoded once, not 2,000 times. Messages are never changed
+ * after they are built, so sharing them between streams is safe. The cache lives as long as the
+ * event (the watch ring and the watchers' queues hold it).
+ */
+function createEventEncoder(ctx: HandlerContext, stats: WatchEncodeStats) {
+  const cache = new WeakMap<ChangeEvent, Map<string, Promise<WatchEvent>>>();
+  return (event: ChangeEvent, req: WatchRequest): Promise<WatchEvent> => {
+    const withValue = req.includeValues && event.type === "put" && !event.entry.meta.chunks;
+    const way = withValue ? ctx.mode(req.mode || Mode.UNSPECIFIED) : "";
+    let ways = cache.get(event);
+    if (!ways) cache.set(event, (ways = new Map()));
+    let encoded = ways.get(way);
+    if (!encoded) {
+      stats.encodes++;
+      encoded = toWire(ctx, event, withValue ? req.mode || Mode.UNSPECIFIED : undefined);
+      ways.set(way, encoded);
+    }
+    return encoded;
+  };
+}
+
+async function toWire(ctx: HandlerContext, event: ChangeEvent, mode: Mode | undefined): Promise<WatchEvent> {
   const { entry } = event;
   const wire = create(WatchEventSchema, {
     type: TYPES[event.type],
@@ -55,13 +90,13 @@ async function toWire(ctx: HandlerContext, event: ChangeEvent, req: WatchRequest
     revision: BigInt(event.revision),
     info: keyInfo(entry),
   });
-  if (req.includeValues && event.type === "put" && !entry.meta.chunks) {
+  if (mode !== undefined) {
     try {
-      const read = await ctx.read(entry, { mode: req.mode || Mode.UNSPECIFIED, model: "" });
+      const read = await ctx.read(entry, { mode, model: "" });
       if (read.value) wire.result = { case: "value", value: read.value };
     } catch (err) {
-      // A value that does not decode in the requested mode is this event's error; the event
-      // still counts and the stream goes on.
+      // A value that does not decode in the requested mode (or is over a decode limit) is this
+      // event's error; the event still counts and the stream goes on.
       wire.result = { case: "error", value: toItemError(err) };
     }
   }
