@@ -174,7 +174,10 @@ export class WatchHub {
       wake: undefined,
     };
     let set = this.index.get(w.indexKey);
-    if (!set) this.index.set(w.indexKey, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.index.set(w.indexKey, set);
+    }
     set.add(w);
     this.stats.watchers++;
     return w;

@@ -71,7 +71,10 @@ function createEventEncoder(ctx: HandlerContext, stats: WatchEncodeStats) {
     const withValue = req.includeValues && event.type === "put" && !event.entry.meta.chunks;
     const way = withValue ? ctx.mode(req.mode || Mode.UNSPECIFIED) : "";
     let ways = cache.get(event);
-    if (!ways) cache.set(event, (ways = new Map()));
+    if (!ways) {
+      ways = new Map();
+      cache.set(event, ways);
+    }
     let encoded = ways.get(way);
     if (!encoded) {
       stats.encodes++;
