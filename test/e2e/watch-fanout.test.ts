@@ -24,8 +24,12 @@ describe("Watch fan-out over the wire", () => {
     await expect.poll(() => server.store.watchStats.watchers, { interval: 5 }).toBe(40);
     const before = server.watchStats.encodes;
     await store.put("shared/doc", { n: 1 });
-    const auto = await Promise.all(autos.map(async (it) => (await it.next()).value?.events[0]?.value?.kind));
-    const raw = await Promise.all(raws.map(async (it) => (await it.next()).value?.events[0]?.value?.kind));
+    const kindOf = async (it: (typeof autos)[number]) => {
+      const result = (await it.next()).value?.events[0]?.result;
+      return result?.case === "value" ? result.value.kind : undefined;
+    };
+    const auto = await Promise.all(autos.map(kindOf));
+    const raw = await Promise.all(raws.map(kindOf));
     expect(auto.every((kind) => kind?.case === "json")).toBe(true);
     expect(raw.every((kind) => kind?.case === "raw")).toBe(true);
     expect(server.watchStats.encodes - before).toBe(2);
