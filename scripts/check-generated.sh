@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails when `buf generate` would change gen/, or scripts/gen-test-models.sh test/models/gen:
+# Fails when `buf generate` would change gen/, scripts/gen-test-models.sh test/models/gen, or
+# scripts/gen-conformance.sh test/conformance/gen:
 # generated code is committed and never edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,10 @@ fi
 bash scripts/gen-test-models.sh "$tmp/test-models-gen"
 if ! diff -r test/models/gen "$tmp/test-models-gen"; then
   echo "test/models/gen is out of date: run 'bash scripts/gen-test-models.sh' and commit the result" >&2
+  exit 1
+fi
+bash scripts/gen-conformance.sh "$tmp/conformance-gen"
+if ! diff -r test/conformance/gen "$tmp/conformance-gen"; then
+  echo "test/conformance/gen is out of date: run 'bash scripts/gen-conformance.sh' and commit the result" >&2
   exit 1
 fi

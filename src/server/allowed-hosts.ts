@@ -9,6 +9,8 @@ export interface HostCheck {
   (req: HttpRequest, res: HttpResponse, api: "rpc" | "http"): "refused" | "continue";
   /** The request's Host once checked (lowercase), for URLs the server reports about itself. */
   host(req: HttpRequest): string;
+  /** Whether a request with these headers passes, without answering it (the gRPC fast path asks). */
+  allows(headers: HttpRequest["headers"]): boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export function createHostCheck(allowed: readonly string[]): HostCheck | undefin
         : entry === host || entry === name,
     );
   };
-  const hostOf = (req: HttpRequest) => {
+  const hostOf = (req: Pick<HttpRequest, "headers">) => {
     const value = req.headers[":authority"] ?? req.headers.host;
     return typeof value === "string" ? value.toLowerCase() : "";
   };
@@ -40,7 +42,11 @@ export function createHostCheck(allowed: readonly string[]): HostCheck | undefin
     refuse(req, res, host, api);
     return "refused";
   };
-  return Object.assign(check, { host: hostOf });
+  const allows = (headers: HttpRequest["headers"]) => {
+    const host = hostOf({ headers });
+    return host !== "" && matches(host);
+  };
+  return Object.assign(check, { host: hostOf, allows });
 }
 
 function refuse(req: HttpRequest, res: HttpResponse, host: string, api: "rpc" | "http"): void {

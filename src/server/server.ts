@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { createRegistry } from "@bufbuild/protobuf";
+import { createRegistry, type Registry } from "@bufbuild/protobuf";
+import type { Code, ConnectError, ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
 import type { Backend } from "../backend/backend.js";
@@ -22,13 +23,15 @@ import { createCors } from "./cors.js";
 import { createDecodePool, type DecodeStats } from "./decode/decode-pool.js";
 import { createErrorInterceptor } from "./error-mapping.js";
 import { fileRegistryOf } from "./file-registry.js";
+import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHandlerContext } from "./handlers/handler-context.js";
 import type { WatchEncodeStats } from "./handlers/watch-handlers.js";
 import { createHealth } from "./health.js";
+import type { HttpHandler, HttpRequest } from "./http-types.js";
 import { type Models, openModels } from "./models.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { createReflection } from "./reflection.js";
-import { withRequestErrors } from "./request-errors.js";
+import { requestError, withRequestErrors } from "./request-errors.js";
 import { createValidationInterceptor } from "./request-validation.js";
 import { routes } from "./routes.js";
 import { createServedServices } from "./served-services.js";
@@ -55,12 +58,7 @@ export interface RunningServer {
 // Health reads this key straight from the backend: it answers when the backend is reachable.
 const HEALTH_PROBE_KEY = "\u0000health";
 
-/**
- * Starts anykv on one port for gRPC (h2c), gRPC-Web and Connect over both
- * HTTP/2 and HTTP/1.1. Node's cleartext HTTP/2 server refuses HTTP/1.1, so a
- * plain TCP listener reads the first bytes and hands the socket to the HTTP/2
- * or the HTTP/1.1 server.
- */
+/** Starts anykv: its store, models and services, served on one port by serve(). */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const o = resolveServerOptions(options);
   // Read --models files first: one that cannot be read stops start-up before the backend opens.
@@ -94,7 +92,6 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     },
     services: served.names,
   });
-  // One value pipeline for gRPC/Connect and the anystore HTTP API: the same checks on every way in.
   // Large stored values are decoded on worker threads, within a time budget (decode/decode-pool.ts).
   const decoder = createDecodePool({
     threads: o.decodeThreads,
@@ -103,6 +100,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     maxQueue: o.maxDecodeQueue,
   });
   const watchStats: WatchEncodeStats = { encodes: 0 };
+  // One value pipeline for gRPC/Connect and the anystore HTTP API: the same checks on every way in.
   const deps: StoreServiceDeps = {
     store,
     defaultMode: o.defaultMode,
@@ -121,7 +119,8 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     decoder,
     watchStats,
   };
-  const handler = connectNodeAdapter({
+  const listener = await serve({
+    options: o,
     // Unary requests that do not parse get INVALID_ARGUMENT, not connect-es's INTERNAL.
     routes: withRequestErrors(
       served.collect(
@@ -135,48 +134,142 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         ),
       ),
     ),
+    requestError,
     // Errors outermost, so that they map what the request validation and the limits throw too.
     interceptors: [
       createErrorInterceptor((err) => console.error("anykv: internal error:", err)),
       createValidationInterceptor(),
       createStreamLimiter(o),
     ],
+    // In front of the RPC routes: the anystore HTTP API by path prefix.
+    http: o.anystorePrefix
+      ? (baseUrl) =>
+          createAnystoreHttp(createHandlerContext(deps), {
+            prefix: o.anystorePrefix,
+            maxBodyBytes: o.maxMessageBytes,
+            baseUrl,
+          })
+      : undefined,
+    drain: () => {
+      // Health answers NOT_SERVING from now on; open Watch streams hear it and end.
+      draining = true;
+      health.close();
+      // Watch streams never end by themselves: end them (UNAVAILABLE) so that clients resume elsewhere.
+      store.stopWatches();
+    },
+  }).catch(async (err: unknown) => {
+    await decoder.close();
+    await store.close();
+    throw err;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    url: listener.url,
+    port: listener.port,
+    store,
+    models,
+    decodeStats: decoder.stats,
+    watchStats,
+    close() {
+      closing ??= listener.close().then(async () => {
+        await decoder.close();
+        await store.close();
+      });
+      return closing;
+    },
+  };
+}
+
+/** What serve() mounts on its port. */
+export interface ServeSpec {
+  /** Host, port, limits and timeouts (resolveServerOptions). */
+  readonly options: ServerOptions;
+  /** Every RPC service, registered on connect's router (and on the gRPC fast path). */
+  readonly routes: (router: ConnectRouter) => void;
+  /** The router's interceptors, outermost first. */
+  readonly interceptors: readonly Interceptor[];
+  /**
+   * A plain HTTP API tried before the routes by path (the anystore API), if any; made with
+   * the URL the server names itself by for a request (x-anystore-store).
+   */
+  readonly http?: ((baseUrl: (req: HttpRequest) => string) => PlainHttp) | undefined;
+  /**
+   * The code of errors about the request itself (does not parse, no message, two), for the
+   * gRPC fast path as withRequestErrors gives them to connect's handlers; connect's otherwise.
+   */
+  readonly requestError?: (code: Code, message: string) => ConnectError | undefined;
+  /** Types that JSON may name in google.protobuf.Any, besides the services' own. */
+  readonly registry?: Registry;
+  /** Told when close() starts, before connections are drained. */
+  readonly drain?: () => void;
+}
+
+/** An HTTP API that serve() mounts beside the RPC routes. */
+export interface PlainHttp {
+  matches(url: string): boolean;
+  handle: HttpHandler;
+}
+
+/** A port serving a ServeSpec. */
+export interface Listening {
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), then closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves routes on one port for gRPC (h2c), gRPC-Web and Connect over both
+ * HTTP/2 and HTTP/1.1: connect-node's adapter for every protocol, and the
+ * gRPC fast path (grpc-fast-path.ts) for gRPC unary calls in protobuf. Node's
+ * cleartext HTTP/2 server refuses HTTP/1.1, so a plain TCP listener reads the
+ * first bytes and hands the socket to the HTTP/2 or the HTTP/1.1 server.
+ * The Connect conformance suite runs against this function (test/conformance).
+ */
+export async function serve(spec: ServeSpec): Promise<Listening> {
+  const o = spec.options;
+  const adapterOptions = {
+    interceptors: [...spec.interceptors],
     readMaxBytes: o.maxMessageBytes,
     // A Data level is two messages deep (Data, DataList). Parse a margin past maxDepth so
     // that too-deep values reach the handlers and get RESOURCE_EXHAUSTED from anykv's own
     // check; only far deeper ones stop at protobuf-es's parser (RESOURCE_EXHAUSTED, request-errors.ts).
     binaryOptions: { recursionLimit: o.maxDepth * 2 + 100 },
+  };
+  const fast = createGrpcFastPath({ ...adapterOptions, requestError: spec.requestError });
+  const handler = connectNodeAdapter({
+    ...adapterOptions,
+    routes: fast.routes(spec.routes),
     // Invalid UTF-8 in a JSON request is INVALID_ARGUMENT, not silently replaced by U+FFFD
     // (connect-es reads `textDecoder` from its JSON options, which protobuf-es's type omits).
-    jsonOptions: strictJsonOptions(o.maxDepth * 2 + 100),
+    jsonOptions: {
+      ...strictJsonOptions(o.maxDepth * 2 + 100),
+      ...(spec.registry && { registry: spec.registry }),
+    },
   });
 
   // In front of the Connect adapter: the Host check (--allowed-hosts, when on), CORS preflights,
-  // and the anystore HTTP API by path prefix.
+  // and the plain HTTP API by path prefix.
   const hosts = createHostCheck(o.allowedHosts);
   const cors = createCors(o.corsOrigins);
   let url = "";
-  const anystore = o.anystorePrefix
-    ? createAnystoreHttp(createHandlerContext(deps), {
-        prefix: o.anystorePrefix,
-        maxBodyBytes: o.maxMessageBytes,
-        // x-anystore-store: a checked Host, or the server's own address; never an arbitrary Host.
-        baseUrl: (req) => (hosts ? `http://${hosts.host(req)}` : url),
-      })
-    : undefined;
+  // x-anystore-store: a checked Host, or the server's own address; never an arbitrary Host.
+  const plain = spec.http?.((req) => (hosts ? `http://${hosts.host(req)}` : url));
   const front = (
     req: http.IncomingMessage | http2.Http2ServerRequest,
     res: http.ServerResponse | http2.Http2ServerResponse,
   ) => {
-    const isAnystore = anystore?.matches(req.url ?? "/") ?? false;
-    if (hosts?.(req, res, isAnystore ? "http" : "rpc") === "refused") return;
+    const isPlain = plain?.matches(req.url ?? "/") ?? false;
+    if (hosts?.(req, res, isPlain ? "http" : "rpc") === "refused") return;
     if (cors?.(req, res) === "preflight-answered") return;
-    if (isAnystore) void anystore?.handle(req, res);
+    if (isPlain) void plain?.handle(req, res);
     else if (!answeredWithoutHost(req, res)) handler(req, res);
   };
   // Connection limits and timeouts: connection-limits.ts.
   const h2 = http2.createServer(http2ServerOptions(o), front);
   h2.on("stream", resetUnreadRequest); // requests answered before their end: unread-request-reset.ts
+  // Calls from hosts the Host check refuses go the compat way, to be refused in front().
+  fast.attach(h2, hosts && ((headers) => hosts.allows(headers)));
   const h1 = http.createServer(http1ServerOptions(o), front);
   startHttp1Timeouts(h1);
   const sessions = new Set<http2.Http2Session>();
@@ -214,17 +307,9 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
   return {
     url,
     port: address.port,
-    store,
-    models,
-    decodeStats: decoder.stats,
-    watchStats,
     close() {
       closing ??= (async () => {
-        // Health answers NOT_SERVING from now on; open Watch streams hear it and end.
-        draining = true;
-        health.close();
-        // Watch streams never end by themselves: end them (UNAVAILABLE) so that clients resume elsewhere.
-        store.stopWatches();
+        spec.drain?.();
         const stopped = new Promise<void>((resolve) => tcp.close(() => resolve()));
         // GOAWAY: sessions take no new streams, and close once their streams finish.
         for (const session of sessions) session.close();
@@ -243,9 +328,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
         clearTimeout(timer);
         for (const session of sessions) session.destroy();
         h1.closeAllConnections();
-        await decoder.close();
         stopHttp1Timeouts(h1);
-        await store.close();
       })();
       return closing;
     },

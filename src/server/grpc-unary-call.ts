@@ -1,0 +1,430 @@
+import http2, {
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
+import {
+  type BinaryReadOptions,
+  type BinaryWriteOptions,
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  fromBinary,
+  isMessage,
+  type Message,
+  toBinary,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type MethodImpl,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import {
+  type Compression,
+  compressedFlag,
+  compressionNegotiate,
+  envelopeCompress,
+  envelopeDecompress,
+} from "@connectrpc/connect/protocol";
+import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+
+/** A unary method as the fast path serves it: the router's implementation and shared options. */
+export interface FastMethod {
+  readonly method: DescMethodUnary;
+  readonly impl: MethodImpl<DescMethodUnary<DescMessage, DescMessage>>;
+  readonly interceptors: readonly Interceptor[];
+  readonly readMaxBytes: number;
+  readonly readOptions: Partial<BinaryReadOptions>;
+  readonly writeOptions: Partial<BinaryWriteOptions>;
+  readonly acceptCompression: readonly Compression[];
+  readonly compressMinBytes: number;
+  readonly requestError: (code: Code, message: string) => ConnectError | undefined;
+}
+
+const CONTENT_TYPE = "application/grpc+proto";
+const ENVELOPE_HEADER_BYTES = 5;
+
+/**
+ * Serves one gRPC unary call on an HTTP/2 stream, as connect's gRPC handler
+ * does: grpc-timeout, grpc-encoding / grpc-accept-encoding, readMaxBytes
+ * (RESOURCE_EXHAUSTED), interceptors, response headers and trailers, and
+ * errors as grpc-status, grpc-message and grpc-status-details-bin. Errors are
+ * answered trailers-only, as grpc-go and connect-go do.
+ */
+export function serveUnaryCall(m: FastMethod, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  const call = new UnaryCall(m, stream, headers);
+  call.start();
+}
+
+class UnaryCall implements HandlerContext {
+  readonly requestMethod = "POST";
+  readonly protocolName = "grpc";
+  private chunks: Buffer[] = [];
+  private received = 0;
+  /** Length of the request message, from its envelope header; -1 until read. */
+  private expected = -1;
+  private finished = false;
+  private deadline: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private abortReason: unknown;
+  private controller: AbortController | undefined;
+  private header: Headers | undefined;
+  private resHeader: Headers | undefined;
+  private resTrailer: Headers | undefined;
+  private contextValues: ContextValues | undefined;
+  private compression: { request: Compression | null; response: Compression | null } = {
+    request: null,
+    response: null,
+  };
+
+  constructor(
+    private readonly m: FastMethod,
+    private readonly stream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  get method(): DescMethodUnary {
+    return this.m.method;
+  }
+  get service() {
+    return this.m.method.parent;
+  }
+  get url(): string {
+    return `http://${this.headers[":authority"] ?? ""}${this.headers[":path"] ?? ""}`;
+  }
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+  get requestHeader(): Headers {
+    this.header ??= toWebHeaders(this.headers);
+    return this.header;
+  }
+  get responseHeader(): Headers {
+    this.resHeader ??= new Headers();
+    return this.resHeader;
+  }
+  get responseTrailer(): Headers {
+    this.resTrailer ??= new Headers();
+    return this.resTrailer;
+  }
+  get values(): ContextValues {
+    this.contextValues ??= createContextValues();
+    return this.contextValues;
+  }
+  readonly timeoutMs = (): number | undefined =>
+    this.deadline === undefined ? undefined : this.deadline - Date.now();
+
+  start(): void {
+    const { stream, headers, m } = this;
+    stream.on("error", ignore); // a reset stream errors; its call is answered or abandoned below
+    stream.once("aborted", () => {
+      // The client reset the stream: the handler hears it through its signal; nobody hears an answer.
+      this.abort(cancelled(stream.rstCode));
+      this.finished = true;
+      this.chunks = [];
+    });
+    const timeout = parseTimeout(single(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
+    const compression = compressionNegotiate(
+      m.acceptCompression as Compression[],
+      single(headers["grpc-encoding"]),
+      single(headers["grpc-accept-encoding"]),
+      "grpc-accept-encoding",
+    );
+    this.compression = compression;
+    const early = compression.error ?? timeout.error;
+    if (early) {
+      this.fail(early);
+      return;
+    }
+    if (timeout.timeoutMs !== undefined) {
+      this.deadline = Math.trunc(Date.now() + timeout.timeoutMs); // whole milliseconds, as connect (a Date)
+      this.timer = setTimeout(() => this.expire(), timeout.timeoutMs);
+    }
+    stream.on("data", (chunk: Buffer) => this.onData(chunk));
+    stream.once("end", () => void this.onEnd());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.finished) return;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    if (this.expected < 0 && this.received >= ENVELOPE_HEADER_BYTES) {
+      const head = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks);
+      this.expected = head.readUInt32BE(1);
+      if (this.expected > this.m.readMaxBytes) {
+        this.fail(
+          new ConnectError(
+            `message size ${this.expected} is larger than configured readMaxBytes ${this.m.readMaxBytes}`,
+            Code.ResourceExhausted,
+          ),
+        );
+      }
+    }
+    if (this.expected >= 0 && this.received > ENVELOPE_HEADER_BYTES + this.expected) {
+      this.fail(
+        this.requestError(
+          new ConnectError(
+            "protocol error: received extra input message for unary method",
+            Code.Unimplemented,
+          ),
+        ),
+      );
+    }
+  }
+
+  private async onEnd(): Promise<void> {
+    if (this.finished) return;
+    try {
+      const request = await this.readRequest().catch((err: unknown) => {
+        throw this.requestError(err);
+      });
+      const response = await this.invoke(request);
+      if (this.finished) return;
+      const bytes = toBinary(this.m.method.output, response, this.m.writeOptions);
+      const envelope = await envelopeCompress(
+        { flags: 0, data: bytes },
+        this.compression.response,
+        this.m.compressMinBytes,
+      );
+      this.succeed(frame(envelope.flags, envelope.data));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async readRequest(): Promise<Message> {
+    if (this.received === 0) {
+      throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+    }
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.chunks = [];
+    if (this.expected < 0 || body.length < ENVELOPE_HEADER_BYTES + this.expected) {
+      throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+    }
+    const flags = body[0] as number;
+    let data: Uint8Array = body.subarray(ENVELOPE_HEADER_BYTES);
+    if ((flags & compressedFlag) === compressedFlag) {
+      data = (await envelopeDecompress({ flags, data }, this.compression.request, this.m.readMaxBytes)).data;
+    }
+    try {
+      return fromBinary(this.m.method.input, data, this.m.readOptions);
+    } catch (e) {
+      throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
+    }
+  }
+
+  /** connect's error about the request, with the code the server gives it (FastMethod.requestError). */
+  private requestError(err: unknown): unknown {
+    if (!(err instanceof ConnectError)) return err;
+    return this.m.requestError(err.code, err.rawMessage) ?? err;
+  }
+
+  /** Runs the interceptors around the implementation, as connect's invokeUnaryImplementation does. */
+  private async invoke(message: Message): Promise<Message> {
+    const { m } = this;
+    const request = new FastRequest(this, message);
+    let next = async (req: UnaryRequest): Promise<UnaryResponse> => {
+      const context = req === (request as UnaryRequest) ? this : mergeRequest(this, req);
+      const result = await m.impl(req.message, context);
+      const output = isMessage(result, m.method.output) ? result : create(m.method.output, result as never);
+      return new FastResponse(this, output) as unknown as UnaryResponse;
+    };
+    for (let i = m.interceptors.length - 1; i >= 0; i--)
+      next = (m.interceptors[i] as Interceptor)(next as never) as never;
+    const res = await next(request as unknown as UnaryRequest);
+    if (!(res instanceof FastResponse)) {
+      // An interceptor answered with headers of its own: they replace the context's.
+      this.resHeader = res.header;
+      this.resTrailer = res.trailer;
+    }
+    return res.message;
+  }
+
+  private succeed(body: Uint8Array): void {
+    if (!this.open()) return;
+    const head = this.head();
+    const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
+    if (this.resTrailer) appendNode(trailers, this.resTrailer);
+    try {
+      this.stream.respond(head, { waitForTrailers: true });
+      this.stream.once("wantTrailers", () => this.stream.sendTrailers(trailers));
+      this.stream.end(body);
+    } catch {
+      // The stream closed under us: nobody is listening for this answer.
+    }
+  }
+
+  /**
+   * Answers trailers-only with the error's status. A request not read to its end (refused from
+   * its length prefix) is then reset with NO_ERROR, so that the client stops sending and the
+   * connection's flow-control window stays open (as unread-request-reset.ts does for connect).
+   */
+  private fail(err: unknown): void {
+    if (!this.open()) return;
+    const error =
+      err instanceof ConnectError
+        ? err
+        : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+    const head = this.head();
+    const status = setTrailerStatus(this.resTrailer ?? new Headers(), error);
+    appendNode(head, status);
+    const { stream } = this;
+    try {
+      stream.respond(head, { endStream: true });
+    } catch {
+      // As in succeed.
+    }
+    if (stream.readableEnded) return;
+    stream.resume();
+    // A reset submitted in this send cycle would overtake the answer (nghttp2 sends RST_STREAM first).
+    setImmediate(() => {
+      if (!stream.closed && !stream.readableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    });
+  }
+
+  /** Marks the call answered; false when it already was, or the stream is gone. */
+  private open(): boolean {
+    if (this.finished) return false;
+    this.finished = true;
+    this.chunks = [];
+    if (this.timer) clearTimeout(this.timer);
+    return !this.stream.destroyed && !this.stream.closed;
+  }
+
+  private head(): OutgoingHttpHeaders {
+    const head: OutgoingHttpHeaders = { ":status": 200, "content-type": CONTENT_TYPE };
+    if (this.resHeader) appendNode(head, this.resHeader);
+    if (this.compression.response) head["grpc-encoding"] = this.compression.response.name;
+    return head;
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+    this.abort(error);
+    this.fail(error);
+  }
+
+  /** Aborts the handler's signal (created now if the handler has not read it yet). */
+  private abort(reason: ConnectError): void {
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** The UnaryRequest that interceptors see; its headers and signal are made when read. */
+class FastRequest {
+  readonly stream = false;
+  constructor(
+    private readonly call: UnaryCall,
+    readonly message: Message,
+  ) {}
+  get method() {
+    return this.call.method;
+  }
+  get service() {
+    return this.call.service;
+  }
+  get requestMethod() {
+    return this.call.requestMethod;
+  }
+  get url() {
+    return this.call.url;
+  }
+  get signal() {
+    return this.call.signal;
+  }
+  get header() {
+    return this.call.requestHeader;
+  }
+  get contextValues() {
+    return this.call.values;
+  }
+}
+
+/** The UnaryResponse the implementation answers; its headers are the call's, made when read. */
+class FastResponse {
+  readonly stream = false;
+  constructor(
+    private readonly call: UnaryCall,
+    readonly message: unknown,
+  ) {}
+  get method() {
+    return this.call.method;
+  }
+  get service() {
+    return this.call.service;
+  }
+  get header() {
+    return this.call.responseHeader;
+  }
+  get trailer() {
+    return this.call.responseTrailer;
+  }
+}
+
+/** As connect's mergeRequest: an interceptor that replaced headers, signal or values passes them on. */
+function mergeRequest(call: UnaryCall, req: UnaryRequest): HandlerContext {
+  return {
+    method: call.method,
+    service: req.service,
+    requestMethod: call.requestMethod,
+    protocolName: call.protocolName,
+    url: call.url,
+    timeoutMs: call.timeoutMs,
+    signal: req.signal,
+    requestHeader: req.header,
+    responseHeader: call.responseHeader,
+    responseTrailer: call.responseTrailer,
+    values: req.contextValues,
+  };
+}
+
+function frame(flags: number, data: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(ENVELOPE_HEADER_BYTES + data.length);
+  out[0] = flags;
+  out.writeUInt32BE(data.length, 1);
+  out.set(data, ENVELOPE_HEADER_BYTES);
+  return out;
+}
+
+function toWebHeaders(headers: IncomingHttpHeaders): Headers {
+  const web = new Headers();
+  for (const key in headers) {
+    if (key.startsWith(":")) continue;
+    const value = headers[key];
+    if (value === undefined) continue;
+    if (typeof value === "string") web.append(key, value);
+    else for (const v of value) web.append(key, v);
+  }
+  return web;
+}
+
+function appendNode(target: OutgoingHttpHeaders, headers: Headers): void {
+  headers.forEach((value, key) => {
+    target[key] = value;
+  });
+}
+
+function single(value: string | string[] | undefined): string | null {
+  return value === undefined ? null : typeof value === "string" ? value : value.join(",");
+}
+
+/** RST_STREAM codes as connect-node reads them: CANCEL and NO_ERROR are a cancelled call. */
+function cancelled(rstCode: number | undefined): ConnectError {
+  return new ConnectError(`http/2 stream closed with error code ${rstCode ?? 0}`, Code.Canceled);
+}
+
+function ignore(): void {}
