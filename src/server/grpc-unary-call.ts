@@ -54,8 +54,7 @@ const ENVELOPE_HEADER_BYTES = 5;
  * Serves one gRPC unary call on an HTTP/2 stream, as connect's gRPC handler
  * does: grpc-timeout, grpc-encoding / grpc-accept-encoding, readMaxBytes
  * (RESOURCE_EXHAUSTED), interceptors, response headers and trailers, and
- * errors as grpc-status, grpc-message and grpc-status-details-bin. Errors are
- * answered trailers-only, as grpc-go and connect-go do.
+ * errors as grpc-status, grpc-message and grpc-status-details-bin trailers.
  */
 export function serveUnaryCall(m: FastMethod, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   const call = new UnaryCall(m, stream, headers);
@@ -252,44 +251,47 @@ class UnaryCall implements HandlerContext {
 
   private succeed(body: Uint8Array): void {
     if (!this.open()) return;
-    const head = this.head();
     const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
     if (this.resTrailer) appendNode(trailers, this.resTrailer);
-    try {
-      this.stream.respond(head, { waitForTrailers: true });
-      this.stream.once("wantTrailers", () => this.stream.sendTrailers(trailers));
-      this.stream.end(body);
-    } catch {
-      // The stream closed under us: nobody is listening for this answer.
-    }
+    this.answer(trailers, body);
   }
 
-  /**
-   * Answers trailers-only with the error's status. A request not read to its end (refused from
-   * its length prefix) is then reset with NO_ERROR, so that the client stops sending and the
-   * connection's flow-control window stays open (as unread-request-reset.ts does for connect).
-   */
+  /** Answers the error's status, in trailers after the headers as connect-node's adapter does. */
   private fail(err: unknown): void {
     if (!this.open()) return;
     const error =
       err instanceof ConnectError
         ? err
         : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
-    const head = this.head();
-    const status = setTrailerStatus(this.resTrailer ?? new Headers(), error);
-    appendNode(head, status);
+    const trailers: OutgoingHttpHeaders = {};
+    appendNode(trailers, setTrailerStatus(this.resTrailer ?? new Headers(), error));
+    this.answer(trailers, undefined);
+  }
+
+  /**
+   * Sends headers, the message if any, and trailers. A request not read to its end (refused from
+   * its length prefix) is then reset with NO_ERROR, so that the client stops sending and the
+   * connection's flow-control window stays open (as unread-request-reset.ts does for connect).
+   */
+  private answer(trailers: OutgoingHttpHeaders, body: Uint8Array | undefined): void {
     const { stream } = this;
     try {
-      stream.respond(head, { endStream: true });
+      stream.respond(this.head(), { waitForTrailers: true });
+      // First among the listeners: a reset scheduled before the trailers are submitted would
+      // overtake them (unread-request-reset.ts listens too, on every stream).
+      stream.prependOnceListener("wantTrailers", () => {
+        stream.sendTrailers(trailers);
+        if (stream.readableEnded) return;
+        // A reset submitted in this send cycle would overtake the trailers (nghttp2 sends RST_STREAM first).
+        setImmediate(() => {
+          if (!stream.closed && !stream.readableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+        });
+      });
+      stream.end(body);
     } catch {
-      // As in succeed.
+      // The stream closed under us: nobody is listening for this answer.
     }
-    if (stream.readableEnded) return;
-    stream.resume();
-    // A reset submitted in this send cycle would overtake the answer (nghttp2 sends RST_STREAM first).
-    setImmediate(() => {
-      if (!stream.closed && !stream.readableEnded) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    });
+    if (!stream.readableEnded) stream.resume(); // what is still coming is dropped
   }
 
   /** Marks the call answered; false when it already was, or the stream is gone. */

@@ -267,9 +267,9 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
   };
   // Connection limits and timeouts: connection-limits.ts.
   const h2 = http2.createServer(http2ServerOptions(o), front);
-  h2.on("stream", resetUnreadRequest); // requests answered before their end: unread-request-reset.ts
   // Calls from hosts the Host check refuses go the compat way, to be refused in front().
   fast.attach(h2, hosts && ((headers) => hosts.allows(headers)));
+  h2.on("stream", resetUnreadRequest); // requests answered before their end: unread-request-reset.ts
   const h1 = http.createServer(http1ServerOptions(o), front);
   startHttp1Timeouts(h1);
   const sessions = new Set<http2.Http2Session>();

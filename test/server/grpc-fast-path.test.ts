@@ -144,16 +144,15 @@ describe("the gRPC fast path", () => {
     expect(seen.intercepted).toEqual(["Get"]);
   });
 
-  it("maps domain errors at the same boundary: code, message and google.rpc.BadRequest, trailers-only", async () => {
+  it("maps domain errors at the same boundary: code, message and google.rpc.BadRequest", async () => {
     const res = await rawCall(
       GET,
       envelope(toBinary(GetRequestSchema, create(GetRequestSchema, { key: "invalid" }))),
     );
-    // Trailers-only: the one HEADERS frame carries the status (connect-node's adapter sends two).
-    expect(res.headers["grpc-status"]).toBe(String(Code.InvalidArgument));
-    expect(decodeURIComponent(String(res.headers["grpc-message"]))).toBe("key must not be empty");
-    expect(res.headers["anykv-error-code"]).toBe("INVALID_KEY");
+    expect(res.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
+    expect(decodeURIComponent(String(res.trailers["grpc-message"]))).toBe("key must not be empty");
     expect(res.headers["x-answer"]).toBe("header");
+    expect(res.trailers["x-answer-trailer"]).toBe("trailer");
 
     const err = await client()
       .get({ key: "invalid" })
@@ -182,21 +181,21 @@ describe("the gRPC fast path", () => {
 
   it("answers UNIMPLEMENTED for an unknown request compression", async () => {
     const res = await rawCall(GET, envelope(new Uint8Array(0), 1), { "grpc-encoding": "zstd" });
-    expect(res.headers["grpc-status"]).toBe(String(Code.Unimplemented));
-    expect(res.headers["grpc-accept-encoding"]).toBe("gzip,br");
+    expect(res.trailers["grpc-status"]).toBe(String(Code.Unimplemented));
+    expect(res.trailers["grpc-accept-encoding"]).toBe("gzip,br");
   });
 
   it("answers RESOURCE_EXHAUSTED for a message over maxMessageBytes, from its envelope header alone", async () => {
     const oversized = Buffer.alloc(5);
     oversized.writeUInt32BE(1024 * 1024, 1);
     const res = await rawCall(GET, oversized);
-    expect(res.headers["grpc-status"]).toBe(String(Code.ResourceExhausted));
+    expect(res.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
     // The connection still serves calls afterwards.
     expect((await client().get({ key: "after" })).found).toBe(true);
     // And the gzip bomb: small on the wire, over the limit once inflated.
     const inflated = toBinary(GetRequestSchema, create(GetRequestSchema, { key: "x".repeat(128 * 1024) }));
     const bomb = await rawCall(GET, envelope(gzipSync(inflated), 1), { "grpc-encoding": "gzip" });
-    expect(bomb.headers["grpc-status"]).toBe(String(Code.ResourceExhausted));
+    expect(bomb.trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
   });
 
   it("answers DEADLINE_EXCEEDED at the grpc-timeout and aborts the handler's signal", async () => {
@@ -209,7 +208,7 @@ describe("the gRPC fast path", () => {
         "grpc-timeout": "200m",
       },
     );
-    expect(res.headers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
+    expect(res.trailers["grpc-status"]).toBe(String(Code.DeadlineExceeded));
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(lastSignal()?.aborted).toBe(true);
     expect(ConnectError.from(lastSignal()?.reason).code).toBe(Code.DeadlineExceeded);
@@ -235,12 +234,12 @@ describe("the gRPC fast path", () => {
 
   it("answers protocol errors as connect does: no message, or two", async () => {
     const none = await rawCall(GET, new Uint8Array(0));
-    expect(none.headers["grpc-status"]).toBe(String(Code.Unimplemented));
+    expect(none.trailers["grpc-status"]).toBe(String(Code.Unimplemented));
     const message = toBinary(GetRequestSchema, create(GetRequestSchema, { key: "k" }));
     const two = await rawCall(GET, Buffer.concat([envelope(message), envelope(message)]));
-    expect(two.headers["grpc-status"]).toBe(String(Code.Unimplemented));
+    expect(two.trailers["grpc-status"]).toBe(String(Code.Unimplemented));
     const cut = await rawCall(GET, envelope(message).subarray(0, 6));
-    expect(cut.headers["grpc-status"]).toBe(String(Code.InvalidArgument));
+    expect(cut.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
   });
 
   it("leaves gRPC in JSON, gRPC-Web and Connect to connect-node's adapter", async () => {
