@@ -1,23 +1,13 @@
-import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  PreconditionFailureSchema,
-} from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { type Status, StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import { AnykvError, type ErrorCode } from "../errors.js";
+import { detail, type ErrorDetail, errorInfo } from "./error-info.js";
 import { cancellation, requestError } from "./request-errors.js";
 
-/** google.rpc.ErrorInfo.domain of every anykv error. */
-export const ERROR_DOMAIN = "anykv";
-
-/** An error detail as ConnectError takes it: a message schema and its value. */
-export interface ErrorDetail<Desc extends DescMessage = DescMessage> {
-  readonly desc: Desc;
-  readonly value: MessageInitShape<Desc>;
-}
+export { ERROR_DOMAIN, type ErrorDetail } from "./error-info.js";
 
 /** The one place where domain errors become gRPC codes (README: "Errors"). */
 const CODES: Readonly<Record<ErrorCode, Code>> = {
@@ -63,9 +53,7 @@ export function toConnectError(err: unknown, onInternal: (err: unknown) => void)
  * PreconditionFailure when a precondition failed.
  */
 export function errorDetails(err: AnykvError): ErrorDetail[] {
-  const details: ErrorDetail[] = [
-    detail(ErrorInfoSchema, { reason: err.code, domain: ERROR_DOMAIN, metadata: { ...err.metadata } }),
-  ];
+  const details: ErrorDetail[] = [errorInfo(err.code, err.metadata)];
   if (err.details.length > 0) {
     const fieldViolations = err.details.map((v) => ({ field: v.field, description: v.description }));
     details.push(detail(BadRequestSchema, { fieldViolations }));
@@ -90,10 +78,6 @@ export function toStatus(err: AnykvError): Status {
     message: err.message,
     details: errorDetails(err).map((d) => anyPack(d.desc, create(d.desc, d.value))),
   });
-}
-
-function detail<Desc extends DescMessage>(desc: Desc, value: MessageInitShape<Desc>): ErrorDetail {
-  return { desc, value } as ErrorDetail;
 }
 
 /** A server interceptor that maps errors of unary calls and of every streamed message. */

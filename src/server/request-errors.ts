@@ -3,6 +3,7 @@ import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/conn
 import { codeToHttpStatus, errorFromJsonBytes, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { errorInfo } from "./error-info.js";
 
 /**
  * Errors connect-es raises about a request itself, before or around anykv's handlers, with
@@ -15,16 +16,22 @@ export function requestError(code: Code, message: string): ConnectError | undefi
   if (code === Code.Internal && message.startsWith("parse binary: ")) {
     const why = message.slice("parse binary: ".length);
     if (/recursion depth/.test(why))
-      return new ConnectError("the request message nests too deeply to parse", Code.ResourceExhausted);
+      return refusal("the request message nests too deeply to parse", "LIMIT_EXCEEDED");
     if (/utf-?8|encoded data/i.test(why))
-      return new ConnectError("malformed request: a string field is not valid UTF-8", Code.InvalidArgument);
-    return new ConnectError("malformed request: not a valid protobuf message", Code.InvalidArgument);
+      return refusal("malformed request: a string field is not valid UTF-8", "INVALID_ARGUMENT");
+    return refusal("malformed request: not a valid protobuf message", "INVALID_ARGUMENT");
   }
   if (code === Code.Unimplemented && message.startsWith("protocol error: received extra input message"))
-    return new ConnectError("the call takes exactly one request message, and got more", Code.InvalidArgument);
+    return refusal("the call takes exactly one request message, and got more", "INVALID_ARGUMENT");
   if (code === Code.Unimplemented && message.startsWith("protocol error: missing input message"))
-    return new ConnectError("the call takes exactly one request message, and got none", Code.InvalidArgument);
+    return refusal("the call takes exactly one request message, and got none", "INVALID_ARGUMENT");
   return undefined;
+}
+
+/** A request error with its code and the ErrorInfo every anykv error carries. */
+function refusal(message: string, reason: "INVALID_ARGUMENT" | "LIMIT_EXCEEDED"): ConnectError {
+  const code = reason === "LIMIT_EXCEEDED" ? Code.ResourceExhausted : Code.InvalidArgument;
+  return new ConnectError(message, code, undefined, [errorInfo(reason)]);
 }
 
 /** Whether connect-es raised `err` about the request itself (see requestError). */

@@ -258,7 +258,7 @@ export class WatchHub {
       "LIMIT_EXCEEDED",
       `the watch fell more than ${this.retention.watcherBytes} bytes of events behind (its client reads too slowly); ` +
         `resume it from revision ${revision} (limit raised with --max-stream-buffer-bytes)`,
-      { metadata: { "anykv-resume-revision": String(revision) } },
+      { metadata: { resumeRevision: String(revision) } },
     );
   }
 

@@ -1,5 +1,5 @@
-import { create, toBinary } from "@bufbuild/protobuf";
-import { ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyIs, anyUnpack, ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -8,6 +8,8 @@ import {
   StoreService,
   UploadRequestSchema,
 } from "../../gen/anykv/v1/store_pb.js";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { codeOf } from "../support/connect-errors.js";
 import { PROTOCOLS, transportFor } from "../support/protocols.js";
@@ -26,6 +28,13 @@ afterEach(() => {
 });
 
 const PUT = "/anykv.v1.StoreService/Put";
+
+/** The ErrorInfo in a grpc-status-details-bin trailer. */
+const errorInfoOf = (detailsBin: string) => {
+  const status = fromBinary(StatusSchema, Buffer.from(detailsBin, "base64"));
+  const info = status.details.find((d) => anyIs(d, ErrorInfoSchema));
+  return info ? anyUnpack(info, ErrorInfoSchema) : undefined;
+};
 // Field 2 (key) says 5 bytes follow, and one does.
 const TRUNCATED = new Uint8Array([0x12, 0x05, 0x41]);
 /** A PutRequest whose key is not UTF-8 (0xff 0xfe are never UTF-8). */
@@ -53,8 +62,14 @@ describe("malformed messages and invalid UTF-8 are INVALID_ARGUMENT with a short
       expect(a.message).toMatch(message);
       expect(a.message).not.toMatch(/parse binary|premature|wire type/);
     }
+    // Like every anykv error, they carry an ErrorInfo with their reason.
+    expect(errorInfoOf(answers[0]?.detailsBin ?? "")).toMatchObject({
+      domain: "anykv",
+      reason: "INVALID_ARGUMENT",
+    });
     const connect = await rawConnect(server.url, PUT, bytes, "application/proto");
     expect([connect.httpStatus, connect.status]).toEqual([400, "invalid_argument"]);
+    expect(connect.details?.map((d) => d.type)).toEqual(["google.rpc.ErrorInfo"]);
     expect(connect.message).toMatch(message);
     expect(await server.store.keys("").next()).toMatchObject({ done: true });
   });

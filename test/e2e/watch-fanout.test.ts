@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { Mode } from "../../gen/anykv/v1/value_pb.js";
-import { createStore } from "../../src/client/index.js";
+import { createStore, errorInfo } from "../../src/client/index.js";
 import { startTestServer } from "../support/server.js";
 
 // Watch over real sockets: each event is encoded once per way of reading it, whatever the number
@@ -81,6 +81,11 @@ describe("Watch fan-out over the wire", () => {
       /resume it from revision (\d+)/.exec((error as ConnectError).rawMessage)?.[1] ?? "0",
     );
     expect(resumeAt).toBe(first + BigInt(seen));
+    // Programs read it from the ErrorInfo rather than the message.
+    expect(errorInfo(error)).toEqual({
+      reason: "LIMIT_EXCEEDED",
+      metadata: { resumeRevision: String(resumeAt) },
+    });
     // The resumed watch replays the rest from the retention window, without a gap.
     const resumed = store.rpc
       .watch({ namespace: "slow", prefix: "big", startRevision: resumeAt }, { signal: abort.signal })

@@ -6,6 +6,10 @@ export interface RawAnswer {
   readonly status: string;
   readonly message: string;
   readonly httpStatus: number;
+  /** gRPC: the grpc-status-details-bin trailer (a base64 google.rpc.Status), "" when absent. */
+  readonly detailsBin?: string;
+  /** Connect: the error JSON's details, as sent. */
+  readonly details?: readonly { type?: string; debug?: unknown }[];
 }
 
 /** A gRPC length-prefixed frame. */
@@ -51,6 +55,7 @@ export function rawGrpc(
         status: pick("grpc-status"),
         message: decodeURIComponent(pick("grpc-message")),
         httpStatus: Number(head[":status"] ?? 0),
+        detailsBin: pick("grpc-status-details-bin"),
       });
     });
     req.end(body);
@@ -93,6 +98,11 @@ export async function rawConnect(
   const res = await fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": type }, body });
   const text = await res.text();
   if (res.status === 200) return { status: "", message: "", httpStatus: 200 };
-  const json = JSON.parse(text) as { code?: string; message?: string };
-  return { status: json.code ?? "", message: json.message ?? "", httpStatus: res.status };
+  const json = JSON.parse(text) as { code?: string; message?: string; details?: RawAnswer["details"] };
+  return {
+    status: json.code ?? "",
+    message: json.message ?? "",
+    httpStatus: res.status,
+    details: json.details ?? [],
+  };
 }
