@@ -4,8 +4,10 @@
 # OUT defaults to gen-go, GO_PACKAGE_PREFIX to example.com/anykv/gen/go (use your module's
 # path). Installs protoc-gen-go and protoc-gen-go-grpc at pinned versions into .tools/bin.
 set -euo pipefail
+# OUT is relative to the directory the script is run from, as a user expects; the default lives
+# in the repository.
+if [ $# -ge 1 ]; then out="$(realpath -m "$1")"; else out="$(realpath -m "$(dirname "$0")/../gen-go")"; fi
 cd "$(dirname "$0")/.."
-out="${1:-gen-go}"
 prefix="${2:-example.com/anykv/gen/go}"
 export GOBIN="$PWD/.tools/bin"
 export PATH="$GOBIN:$PATH"

@@ -4,8 +4,10 @@
 # Needs grpcio-tools (pip install grpcio-tools; PYTHON=/path/to/python picks the interpreter);
 # then `sys.path.insert(0, OUT)` and `from anykv.v1 import store_pb2, store_pb2_grpc`.
 set -euo pipefail
+# OUT is relative to the directory the script is run from, as a user expects; the default lives
+# in the repository.
+if [ $# -ge 1 ]; then out="$(realpath -m "$1")"; else out="$(realpath -m "$(dirname "$0")/../test/python/gen")"; fi
 cd "$(dirname "$0")/.."
-out="${1:-test/python/gen}"
 mkdir -p "$out"
 # anykv's own files and buf/validate/validate.proto, which they import for their constraints
 # (protovalidate v1.2.2, verbatim; no pip package is needed for it): the well-known types come

@@ -52,7 +52,7 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("the packed package", () => {
-  it("ships the build, the protos, README and LICENSE; no tests, benchmarks or TypeScript sources", () => {
+  it("ships the build, the protos, README, docs/ and LICENSE; no tests, benchmarks or TypeScript sources", () => {
     expect(files).toEqual(
       expect.arrayContaining([
         "dist/src/client/index.js",
@@ -61,6 +61,7 @@ describe("the packed package", () => {
         "dist/gen/anykv/v1/store_pb.js",
         "proto/anykv/v1/store.proto",
         "README.md",
+        "docs/api.md",
         "LICENSE",
         "package.json",
       ]),

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server/server.js";
@@ -15,14 +15,24 @@ import { startTestServer } from "../support/server.js";
 const root = join(import.meta.dirname, "../..");
 const out = join(root, "dist/readme-examples");
 
-const blocks = examples(readFileSync(join(root, "README.md"), "utf8"));
+// The README and the reference in docs/: an example is tested wherever it moved.
+const documents = ["README.md", ...readdirSync(join(root, "docs")).map((f) => `docs/${f}`)].filter((f) =>
+  f.endsWith(".md"),
+);
+const blocks = documents.flatMap((document) =>
+  examples(readFileSync(join(root, document), "utf8")).map((block) => ({
+    ...block,
+    document,
+    name: `${document.replace(/\W+/g, "-")}-line-${block.line}`,
+  })),
+);
 let server: RunningServer;
 
 beforeAll(async () => {
   server = await startTestServer({ allowCode: true }); // the functions example needs --allow-code
   mkdirSync(out, { recursive: true });
   const files = blocks.map((block) => {
-    const name = `readme-line-${block.line}.ts`;
+    const name = `${block.name}.ts`;
     const tour = block.source.includes("createStore(")
       ? ""
       : `import { createStore } from "anykv/client";\nconst store = createStore({ baseUrl: "${README_URL}" });\n`;
@@ -54,8 +64,8 @@ describe("README examples", () => {
   });
 
   for (const block of blocks) {
-    it(`run: the block at README.md line ${block.line}`, async () => {
-      await import(join(out, `readme-line-${block.line}.ts`));
+    it(`run: the block at ${block.document} line ${block.line}`, async () => {
+      await import(join(out, `${block.name}.ts`));
     });
   }
 });
