@@ -16,6 +16,7 @@ apt_install() {
 }
 
 command -v curl >/dev/null || apt_install curl
+bash scripts/redis-server.sh install  # the Redis backend's tests start private instances of it
 python="${PYTHON:-python3}"
 command -v "$python" >/dev/null || { apt_install python3 python3-venv; python=python3; }
 
