@@ -64,6 +64,10 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
                          not answered in time
   --max-stream-buffer-bytes N  bytes a stream holds for env ANYKV_MAX_STREAM_BUFFER_BYTES default 4194304
                          a client that does not read (Watch events)
+  --log-level LEVEL      fatal, error, warn, info, debug env ANYKV_LOG_LEVEL default info
+                         trace or silent (JSON lines on stdout; pretty on a terminal)
+  --metrics-listen HOST:PORT  serve /metrics there     env ANYKV_METRICS_LISTEN default none
+                         instead of on the main port
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -107,6 +111,8 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "keepalive-interval": { type: "string" },
       "keepalive-timeout": { type: "string" },
       "max-stream-buffer-bytes": { type: "string" },
+      "log-level": { type: "string" },
+      "metrics-listen": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -176,6 +182,9 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const allowCode = values["allow-code"] ? "true" : values["no-code"] ? "false" : env.ANYKV_ALLOW_CODE;
   if (allowCode !== undefined) options.allowCode = boolean(allowCode, "ANYKV_ALLOW_CODE");
   Object.assign(options, connectionOptions(values, env));
+  options.logLevel = (pick(values["log-level"], "ANYKV_LOG_LEVEL") || "info") as ServerOptions["logLevel"];
+  const metricsListen = pick(values["metrics-listen"], "ANYKV_METRICS_LISTEN");
+  if (metricsListen) options.metricsListen = metricsListen;
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);
 }
@@ -227,13 +236,18 @@ export async function serve(argv: readonly string[]): Promise<void> {
   const options = serveOptions(argv, process.env);
   const server = await startServer(options);
   const where = options.backend === "memory" ? "memory (not persistent)" : `LevelDB in ${options.data}`;
-  console.log(`anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}`);
+  const { logger } = server;
+  // Tests and scripts read the URL from this line: keep a space after it.
+  logger.info(
+    { url: server.url, metrics: server.metricsUrl },
+    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}`,
+  );
   const stop = (signal: string) => {
-    console.log(`anykv: ${signal} received, finishing in-flight calls and closing the store`);
+    logger.info(`anykv: ${signal} received, finishing in-flight calls and closing the store`);
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error("anykv: error while stopping:", err);
+        logger.error({ err }, "anykv: error while stopping");
         process.exit(1);
       },
     );

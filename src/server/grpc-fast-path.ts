@@ -11,6 +11,7 @@ import {
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { type FastMethod, serveUnaryCall } from "./grpc-unary-call.js";
+import type { CallLog } from "./observe/call-log.js";
 
 /** What the fast path shares with connect-node's adapter: the same values, so both paths answer alike. */
 export interface GrpcFastPathOptions {
@@ -34,6 +35,8 @@ export interface GrpcFastPathOptions {
    * given connect's code and message; undefined keeps connect's.
    */
   readonly requestError?: ((code: Code, message: string) => ConnectError | undefined) | undefined;
+  /** Where each call is reported (access log, metrics); none when undefined. */
+  readonly log?: CallLog | undefined;
 }
 
 export interface GrpcFastPath {
@@ -70,12 +73,14 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
     acceptCompression: options.acceptCompression ?? [compressionGzip, compressionBrotli],
     compressMinBytes: options.compressMinBytes ?? 1024,
     requestError: options.requestError ?? (() => undefined),
+    log: options.log,
   };
   // Methods registered with options of their own (interceptors, limits) stay with connect alone.
   const add = (spec: MethodImplSpec, options: object | undefined) => {
     if (spec.kind !== "unary" || (options && Object.keys(options).length > 0)) return;
     const method = spec.method;
-    methods.set(`/${method.parent.typeName}/${method.name}`, { ...shared, method, impl: spec.impl });
+    const name = `${method.parent.typeName}/${method.name}`;
+    methods.set(`/${name}`, { ...shared, method, name, impl: spec.impl });
   };
   return {
     routes: (register) => (router) => {

@@ -33,10 +33,13 @@ import {
   envelopeDecompress,
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { type CallLog, type CallRecord, namespaceOf } from "./observe/call-log.js";
 
 /** A unary method as the fast path serves it: the router's implementation and shared options. */
 export interface FastMethod {
   readonly method: DescMethodUnary;
+  /** "anykv.v1.StoreService/Get": the path without its slash. */
+  readonly name: string;
   readonly impl: MethodImpl<DescMethodUnary<DescMessage, DescMessage>>;
   readonly interceptors: readonly Interceptor[];
   readonly readMaxBytes: number;
@@ -45,6 +48,8 @@ export interface FastMethod {
   readonly acceptCompression: readonly Compression[];
   readonly compressMinBytes: number;
   readonly requestError: (code: Code, message: string) => ConnectError | undefined;
+  /** Where the call is reported at its end (access log, metrics). */
+  readonly log: CallLog | undefined;
 }
 
 const CONTENT_TYPE = "application/grpc+proto";
@@ -77,6 +82,8 @@ class UnaryCall implements HandlerContext {
   private resHeader: Headers | undefined;
   private resTrailer: Headers | undefined;
   private contextValues: ContextValues | undefined;
+  /** The access record, until the call is reported. */
+  private record: CallRecord | undefined;
   private compression: { request: Compression | null; response: Compression | null } = {
     request: null,
     response: null,
@@ -125,10 +132,13 @@ class UnaryCall implements HandlerContext {
 
   start(): void {
     const { stream, headers, m } = this;
+    if (m.log) this.record = m.log.begin(m.name, "grpc", false);
     stream.on("error", ignore); // a reset stream errors; its call is answered or abandoned below
     stream.once("aborted", () => {
       // The client reset the stream: the handler hears it through its signal; nobody hears an answer.
-      this.abort(cancelled(stream.rstCode));
+      const reason = cancelled(stream.rstCode);
+      this.abort(reason);
+      if (!this.finished) this.report(reason.code, 0);
       this.finished = true;
       this.chunks = [];
     });
@@ -216,7 +226,9 @@ class UnaryCall implements HandlerContext {
       data = (await envelopeDecompress({ flags, data }, this.compression.request, this.m.readMaxBytes)).data;
     }
     try {
-      return fromBinary(this.m.method.input, data, this.m.readOptions);
+      const message = fromBinary(this.m.method.input, data, this.m.readOptions);
+      if (this.record) this.record.namespace = namespaceOf(message);
+      return message;
     } catch (e) {
       throw new ConnectError(`parse binary: ${e instanceof Error ? e.message : String(e)}`, Code.Internal);
     }
@@ -250,6 +262,8 @@ class UnaryCall implements HandlerContext {
   }
 
   private succeed(body: Uint8Array): void {
+    if (this.finished) return;
+    this.report(0, body.length);
     if (!this.open()) return;
     const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
     if (this.resTrailer) appendNode(trailers, this.resTrailer);
@@ -258,11 +272,13 @@ class UnaryCall implements HandlerContext {
 
   /** Answers the error's status, in trailers after the headers as connect-node's adapter does. */
   private fail(err: unknown): void {
-    if (!this.open()) return;
+    if (this.finished) return;
     const error =
       err instanceof ConnectError
         ? err
         : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+    this.report(error.code, 0);
+    if (!this.open()) return;
     const trailers: OutgoingHttpHeaders = {};
     appendNode(trailers, setTrailerStatus(this.resTrailer ?? new Headers(), error));
     this.answer(trailers, undefined);
@@ -292,6 +308,16 @@ class UnaryCall implements HandlerContext {
       // The stream closed under us: nobody is listening for this answer.
     }
     if (!stream.readableEnded) stream.resume(); // what is still coming is dropped
+  }
+
+  /** Ends the access record (once): the code answered and the bytes of the response message. */
+  private report(code: Code | 0, bytesOut: number): void {
+    const record = this.record;
+    if (!record) return;
+    this.record = undefined;
+    record.bytesIn = this.received;
+    record.bytesOut = bytesOut;
+    (this.m.log as CallLog).end(record, code, this.stream.session?.socket);
   }
 
   /** Marks the call answered; false when it already was, or the stream is gone. */

@@ -1,5 +1,6 @@
 import type { ModeName } from "../codec/typed-value.js";
 import { defaultDecodePoolOptions } from "./decode/decode-pool.js";
+import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observe/logger.js";
 
 /** Everything a server can be told; flags, environment and defaults meet in resolveServerOptions. */
 export interface ServerOptions {
@@ -220,6 +221,20 @@ export interface ServerOptions {
    * @default 20000
    */
   readonly keepaliveTimeoutMs: number;
+  /**
+   * Least severe level logged (pino JSON lines on stdout; a pretty form when stdout is a
+   * terminal): fatal, error, warn, info (one access line per call), debug (also calls the
+   * client cancelled), trace, or silent (`--log-level`).
+   * @default "warn" for startServer (a program embedding the server is not flooded with access
+   * lines); `anykv serve` defaults to "info"
+   */
+  readonly logLevel: LogLevel;
+  /**
+   * "HOST:PORT" of a listener of its own that serves GET /metrics (Prometheus text); "" serves
+   * /metrics on the main port (`--metrics-listen`).
+   * @default ""
+   */
+  readonly metricsListen: string;
 }
 
 export const defaultServerOptions: ServerOptions = Object.freeze({
@@ -261,6 +276,8 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   idleTimeoutMs: 120_000,
   keepaliveIntervalMs: 60_000,
   keepaliveTimeoutMs: 20_000,
+  logLevel: "warn",
+  metricsListen: "",
 });
 
 /** Merges options over the defaults and checks them once, at start-up. */
@@ -302,6 +319,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!(Number.isSafeInteger(o.decodeInlineBytes) && o.decodeInlineBytes >= 0))
     fail("decode inline bytes must be a whole number, 0 or more");
   checkConnectionLimits(o, fail);
+  if (!isLogLevel(o.logLevel))
+    fail(`log level "${String(o.logLevel)}" is not one of ${LOG_LEVELS.join(", ")}`);
+  if (o.metricsListen !== "" && !parseListenAddress(o.metricsListen))
+    fail(`metrics listen address "${o.metricsListen}" must be HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464`);
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,
@@ -354,4 +375,12 @@ export function parseDuration(text: string): number {
     throw new RangeError(`invalid duration "${text}": use a number of seconds or 500ms, 30s, 5m, 2h, 1d`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"] ?? 1000;
   return Math.round(Number(match[1]) * unit);
+}
+
+/** "HOST:PORT" ("[v6]:PORT" for IPv6) as host and port; undefined when it is not one. */
+export function parseListenAddress(text: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2]) as string, port };
 }

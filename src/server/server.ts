@@ -29,6 +29,13 @@ import type { WatchEncodeStats } from "./handlers/watch-handlers.js";
 import { createHealth } from "./health.js";
 import type { HttpHandler, HttpRequest } from "./http-types.js";
 import { type Models, openModels } from "./models.js";
+import { createBackgroundReports } from "./observe/background-log.js";
+import { type CallLog, createCallLog } from "./observe/call-log.js";
+import { countBackendErrors } from "./observe/counted-backend.js";
+import { callContextValues, createCallInterceptor, observeHttpCall } from "./observe/http-calls.js";
+import { createLogger, type Logger } from "./observe/logger.js";
+import { createMetrics } from "./observe/metrics.js";
+import { listenMetrics, METRICS_PATH, type MetricsAccess, serveMetrics } from "./observe/metrics-http.js";
 import { sniffProtocol } from "./protocol-sniffer.js";
 import { createReflection } from "./reflection.js";
 import { requestError, withRequestErrors } from "./request-errors.js";
@@ -51,6 +58,10 @@ export interface RunningServer {
   readonly decodeStats: Readonly<DecodeStats>;
   /** WatchEvents built (each event once per way of reading it); the fan-out's own: store.watchStats. */
   readonly watchStats: Readonly<WatchEncodeStats>;
+  /** The server's logger (access lines, background failures, internal errors). */
+  readonly logger: Logger;
+  /** Where Prometheus scrapes: GET /metrics on the main port, or on --metrics-listen's listener. */
+  readonly metricsUrl: string;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
@@ -58,17 +69,34 @@ export interface RunningServer {
 // Health reads this key straight from the backend: it answers when the backend is reachable.
 const HEALTH_PROBE_KEY = "\u0000health";
 
+/** What startServer takes besides the options: things a program embedding the server hands it. */
+export interface ServerHooks {
+  /** Logs here instead of a logger of the server's own (ServerOptions.logLevel). */
+  readonly logger?: Logger;
+  /**
+   * Decides who may read /metrics on the main port (with auth on: admin tokens). Without one,
+   * anyone who reaches the port may.
+   */
+  readonly metricsAccess?: MetricsAccess;
+}
+
 /** Starts anykv: its store, models and services, served on one port by serve(). */
-export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+export async function startServer(
+  options: Partial<ServerOptions> & ServerHooks = {},
+): Promise<RunningServer> {
   const o = resolveServerOptions(options);
   // Read --models files first: one that cannot be read stops start-up before the backend opens.
   const descriptorSets = await Promise.all(
     o.models.map(async (file) => ({ name: file, bytes: await readFile(file) })),
   );
-  const backend: Backend =
+  const logger = options.logger ?? createLogger({ level: o.logLevel });
+  const metrics = createMetrics();
+  const onInternal = (err: unknown) => logger.error({ err }, "internal error");
+  const engine: Backend =
     o.backend === "memory"
       ? createMemoryBackend()
       : await openLevelBackend({ location: o.data, sync: o.sync });
+  const backend = countBackendErrors(engine, (operation) => metrics.backendError(operation));
   const store = new Store(backend, {
     defaultTtlMs: o.defaultTtlMs,
     storeNoneValues: o.storeNoneValues,
@@ -76,6 +104,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     watchRetentionEvents: o.watchRetention,
     watchRetentionMs: o.watchRetentionMs,
     watchBufferBytes: o.maxStreamBufferBytes,
+    reports: createBackgroundReports(logger, metrics),
   });
   const models = await openModels(backend, { descriptorSets }).catch(async (err: unknown) => {
     await store.close();
@@ -119,6 +148,15 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     decoder,
     watchStats,
   };
+  metrics.gauge("anykv_watchers", "Watch streams receiving events", () => store.watchStats.watchers);
+  const metricsHttp = serveMetrics(metrics, options.metricsAccess, logger);
+  const separate = o.metricsListen
+    ? await listenMetrics(o.metricsListen, metricsHttp).catch(async (err: unknown) => {
+        await decoder.close();
+        await store.close();
+        throw err;
+      })
+    : undefined;
   const listener = await serve({
     options: o,
     // Unary requests that do not parse get INVALID_ARGUMENT, not connect-es's INTERNAL.
@@ -136,11 +174,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     ),
     requestError,
     // Errors outermost, so that they map what the request validation and the limits throw too.
-    interceptors: [
-      createErrorInterceptor((err) => console.error("anykv: internal error:", err)),
-      createValidationInterceptor(),
-      createStreamLimiter(o),
-    ],
+    interceptors: [createErrorInterceptor(onInternal), createValidationInterceptor(), createStreamLimiter(o)],
     // In front of the RPC routes: the anystore HTTP API by path prefix.
     http: o.anystorePrefix
       ? (baseUrl) =>
@@ -148,6 +182,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
             prefix: o.anystorePrefix,
             maxBodyBytes: o.maxMessageBytes,
             baseUrl,
+            onInternal,
           })
       : undefined,
     drain: () => {
@@ -157,7 +192,10 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
       // Watch streams never end by themselves: end them (UNAVAILABLE) so that clients resume elsewhere.
       store.stopWatches();
     },
+    calls: createCallLog(logger, metrics),
+    metrics: separate ? undefined : metricsHttp,
   }).catch(async (err: unknown) => {
+    await separate?.close();
     await decoder.close();
     await store.close();
     throw err;
@@ -170,8 +208,11 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     models,
     decodeStats: decoder.stats,
     watchStats,
+    logger,
+    metricsUrl: separate?.url ?? `${listener.url}${METRICS_PATH}`,
     close() {
       closing ??= listener.close().then(async () => {
+        await separate?.close();
         await decoder.close();
         await store.close();
       });
@@ -202,7 +243,14 @@ export interface ServeSpec {
   readonly registry?: Registry;
   /** Told when close() starts, before connections are drained. */
   readonly drain?: () => void;
+  /** Where every call is reported (access log, metrics); none when undefined. */
+  readonly calls?: CallLog | undefined;
+  /** Answers GET /metrics on this port; undefined leaves /metrics to the routes (a 404). */
+  readonly metrics?: ((req: NodeRequest, res: NodeResponse) => void) | undefined;
 }
+
+type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+type NodeResponse = http.ServerResponse | http2.Http2ServerResponse;
 
 /** An HTTP API that serve() mounts beside the RPC routes. */
 export interface PlainHttp {
@@ -236,10 +284,22 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
     // check; only far deeper ones stop at protobuf-es's parser (RESOURCE_EXHAUSTED, request-errors.ts).
     binaryOptions: { recursionLimit: o.maxDepth * 2 + 100 },
   };
-  const fast = createGrpcFastPath({ ...adapterOptions, requestError: spec.requestError });
+  const { calls } = spec;
+  const fast = createGrpcFastPath({ ...adapterOptions, requestError: spec.requestError, log: calls });
+  // Paths of streaming methods: their calls count as open streams.
+  const streaming = new Set<string>();
   const handler = connectNodeAdapter({
     ...adapterOptions,
-    routes: fast.routes(spec.routes),
+    // The fast path reports its calls itself; connect's are reported by observeHttpCall, with the
+    // namespace and code the call interceptor records (outermost: the code the client gets).
+    ...(calls && {
+      interceptors: [createCallInterceptor(), ...spec.interceptors],
+      contextValues: callContextValues,
+    }),
+    routes: fast.routes((router) => {
+      spec.routes(router);
+      for (const h of router.handlers) if (h.method.methodKind !== "unary") streaming.add(h.requestPath);
+    }),
     // Invalid UTF-8 in a JSON request is INVALID_ARGUMENT, not silently replaced by U+FFFD
     // (connect-es reads `textDecoder` from its JSON options, which protobuf-es's type omits).
     jsonOptions: {
@@ -255,13 +315,19 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
   let url = "";
   // x-anystore-store: a checked Host, or the server's own address; never an arbitrary Host.
   const plain = spec.http?.((req) => (hosts ? `http://${hosts.host(req)}` : url));
-  const front = (
-    req: http.IncomingMessage | http2.Http2ServerRequest,
-    res: http.ServerResponse | http2.Http2ServerResponse,
-  ) => {
-    const isPlain = plain?.matches(req.url ?? "/") ?? false;
-    if (hosts?.(req, res, isPlain ? "http" : "rpc") === "refused") return;
+  const front = (req: NodeRequest, res: NodeResponse) => {
+    const path = (req.url ?? "/").split("?", 1)[0] as string;
+    const isPlain = plain?.matches(path) ?? false;
+    const isMetrics = spec.metrics !== undefined && path === METRICS_PATH;
+    if (hosts?.(req, res, isPlain || isMetrics ? "http" : "rpc") === "refused") return;
     if (cors?.(req, res) === "preflight-answered") return;
+    if (isMetrics) return spec.metrics?.(req, res);
+    if (calls) {
+      const kind = isPlain
+        ? { rpc: false as const, method: `${req.method} ${o.anystorePrefix}`, namespace: "" }
+        : { rpc: true as const, streaming: streaming.has(path) };
+      observeHttpCall(calls, req, res, kind);
+    }
     if (isPlain) void plain?.handle(req, res);
     else if (!answeredWithoutHost(req, res)) handler(req, res);
   };

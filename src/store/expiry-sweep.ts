@@ -91,29 +91,3 @@ function plan(expired: readonly Expired[]): [RecordWrite[], Condition[]] {
   }));
   return [writes, conditions];
 }
-
-/**
- * Runs `first` after one interval, then `every` each interval: one sweep at a
- * time (on a large store a sweep may outlast the interval); failures wait for
- * the next tick. The timer does not keep the process alive.
- */
-export function startSweeper(
-  intervalMs: number,
-  [first, every]: readonly [() => Promise<unknown>, () => Promise<unknown>],
-): NodeJS.Timeout {
-  let sweeping = false;
-  let next = first;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    const run = next;
-    next = every;
-    void run()
-      .catch(() => undefined)
-      .finally(() => {
-        sweeping = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return timer;
-}

@@ -1,3 +1,4 @@
+import type { BackgroundReports } from "./background-tasks.js";
 import { MAX_TTL_MS } from "./store-write.js";
 
 /** Settings of a Store. Every field has a default; see resolveStoreOptions. */
@@ -55,6 +56,12 @@ export interface StoreOptions {
    * @default Date.now
    */
   readonly now: () => number;
+  /**
+   * Told of background failures (each retried with backoff) and of sweeps; the server logs and
+   * counts them.
+   * @default process warnings (stderr) for failures
+   */
+  readonly reports?: BackgroundReports | undefined;
 }
 
 export const defaultStoreOptions: StoreOptions = Object.freeze({

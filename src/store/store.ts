@@ -1,8 +1,9 @@
 import type { Backend, Condition, StoredRecord } from "../backend/backend.js";
 import { createPrefixedBackend } from "../backend/prefixed-backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
+import { type Periodic, runPeriodically, warningReports } from "./background-tasks.js";
 import { cleanupUploads, readChunks } from "./chunked-values.js";
-import { type SweepTarget, startSweeper, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
+import { type SweepTarget, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
 import { type KeyListingSource, keyPages } from "./key-listing.js";
 import { checkNamespace, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
@@ -67,7 +68,7 @@ export interface WatchOptions {
 export class Store {
   readonly options: StoreOptions;
   private readonly views = new Map<string, Backend>();
-  private sweeper: NodeJS.Timeout | undefined;
+  private sweeper: Periodic | undefined;
   private readonly hub: WatchHub;
   private readonly startedAt: number;
 
@@ -89,13 +90,15 @@ export class Store {
       this.options.now,
       backend.write([]),
     );
-    // The first sweep also removes the chunks of uploads a previous server left unfinished;
-    // every sweep reads only the due part of the expiry index.
+    // The first sweep also removes the chunks of uploads a previous server left unfinished (tried
+    // again with backoff until it succeeds); every sweep reads only the due part of the expiry index.
     if (this.options.sweepIntervalMs > 0)
-      this.sweeper = startSweeper(this.options.sweepIntervalMs, [
-        () => this.recover(),
-        () => this.sweepExpired(),
-      ]);
+      this.sweeper = runPeriodically(
+        this.options.sweepIntervalMs,
+        [() => this.recover(), () => this.sweepExpired()],
+        ["recovery", "expiry sweep"],
+        this.options.reports ?? warningReports,
+      );
   }
 
   /** Checks and normalizes a key; INVALID_KEY when it breaks the rules. */
@@ -304,15 +307,15 @@ export class Store {
    * The sweep reads the index, not every record: every record has been written together with
    * its index entry (one atomic write), so a scan at each start would only cost time.
    */
-  async recover(): Promise<void> {
+  async recover(): Promise<number> {
     // On a shared backend other servers' uploads may be in flight: only day-old ones are orphans.
     const shared = this.backend.capabilities.shared;
     await cleanupUploads(this.backend, shared ? this.options.now() - 86_400_000 : this.startedAt);
-    await this.sweepExpired();
+    return this.sweepExpired();
   }
 
   async close(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper?.stop();
     this.sweeper = undefined;
     this.hub.close();
     await this.backend.close();

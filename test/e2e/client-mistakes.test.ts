@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyIs, anyUnpack, ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ListKeysRequestSchema,
   PutRequestSchema,
@@ -10,21 +10,19 @@ import {
 } from "../../gen/anykv/v1/store_pb.js";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
-import type { RunningServer } from "../../src/server/server.js";
 import { codeOf } from "../support/connect-errors.js";
 import { PROTOCOLS, transportFor } from "../support/protocols.js";
 import { frame, rawConnect, rawGrpc, rawGrpcWeb } from "../support/raw-rpc.js";
-import { startTestServer, uniqueKey } from "../support/server.js";
+import { startTestServer, type TestServer, uniqueKey } from "../support/server.js";
 
-let server: RunningServer;
-const internalLogs = () => errors.mock.calls.filter((args) => String(args[0]).includes("internal error"));
-const errors = vi.spyOn(console, "error");
+let server: TestServer;
+const internalLogs = () => server.logs.errors();
 beforeAll(async () => {
   server = await startTestServer({ backend: "memory" });
 });
 afterEach(() => {
   expect(internalLogs()).toEqual([]);
-  errors.mockClear();
+  server.logs.clear();
 });
 
 const PUT = "/anykv.v1.StoreService/Put";

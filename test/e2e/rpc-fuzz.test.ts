@@ -3,14 +3,14 @@ import { create, type DescMessage, fromJson, type MessageInitShape, toJsonString
 import { type Value as JsonValue, ValueSchema as JsonValueSchema } from "@bufbuild/protobuf/wkt";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ModelService } from "../../gen/anykv/v1/model_pb.js";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
 import type { DataSchema, ValueSchema } from "../../gen/anykv/v1/value_pb.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { PROTOCOLS, type TestProtocol, transportFor } from "../support/protocols.js";
 import { frame, type RawAnswer, rawConnect, rawGrpc, rawGrpcWeb } from "../support/raw-rpc.js";
-import { startTestServer } from "../support/server.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 
 /**
  * The RPC fuzzer (issue #14): random requests to every StoreService and ModelService method,
@@ -347,8 +347,9 @@ const round = fc.tuple(
 
 type Clients = Map<TestProtocol, { store: Client<typeof StoreService>; models: Client<typeof ModelService> }>;
 /** Two servers on LevelDB: the defaults (code off), and one with code on, a default model and tight limits. */
-const targets: { server: RunningServer; clients: Clients }[] = [];
-const internal = vi.spyOn(console, "error");
+const targets: { server: TestServer; clients: Clients }[] = [];
+/** Internal errors either server logged (error level). */
+const internalErrors = () => targets.flatMap((t) => t.server.logs.errors());
 beforeAll(async () => {
   const servers = await Promise.all([
     startTestServer(),
@@ -375,10 +376,9 @@ beforeAll(async () => {
     targets.push({ server, clients });
   }
 });
-afterAll(() => internal.mockRestore());
 // A block: a function returned from beforeEach would be run as its cleanup.
 beforeEach(() => {
-  internal.mockClear();
+  for (const t of targets) t.server.logs.clear();
 });
 
 /** The whole backend, record by record: a refused write must leave it as it was. */
@@ -462,7 +462,7 @@ describe("RPC fuzzer", () => {
               await snapshot(server),
               `${method} over ${protocol} failed with ${Code[code]} but wrote`,
             ).toEqual(before);
-          expect(internal.mock.calls.filter((c) => String(c[0]).includes("internal error"))).toEqual([]);
+          expect(internalErrors()).toEqual([]);
         }
       }),
       { numRuns: 30, interruptAfterTimeLimit: 12_000 },
@@ -512,6 +512,6 @@ describe("RPC fuzzer", () => {
       ),
       { numRuns: 150, interruptAfterTimeLimit: 5_000 },
     );
-    expect(internal.mock.calls.filter((c) => String(c[0]).includes("internal error"))).toEqual([]);
+    expect(internalErrors()).toEqual([]);
   }, 30_000);
 });

@@ -1,14 +1,28 @@
 import { join } from "node:path";
 import { afterAll } from "vitest";
-import { type RunningServer, startServer } from "../../src/server/server.js";
+import { type RunningServer, type ServerHooks, startServer } from "../../src/server/server.js";
 import type { ServerOptions } from "../../src/server/server-options.js";
+import { captureLogs, type LogCapture } from "./log-capture.js";
 import { tempDir } from "./temp-dir.js";
 
+/** A test server, with what it logged (warnings and errors unless logLevel says otherwise). */
+export interface TestServer extends RunningServer {
+  readonly logs: LogCapture;
+}
+
 /** The real server on a free port with LevelDB in a fresh directory, closed after the file. */
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const server = await startServer({ port: 0, data: join(tempDir(), "data"), ...options });
+export async function startTestServer(
+  options: Partial<ServerOptions> & ServerHooks = {},
+): Promise<TestServer> {
+  const logs = captureLogs(options.logLevel);
+  const server = await startServer({
+    port: 0,
+    data: join(tempDir(), "data"),
+    logger: logs.logger,
+    ...options,
+  });
   afterAll(() => server.close());
-  return server;
+  return Object.assign(server, { logs });
 }
 
 /** A key no other test uses. */
