@@ -19,11 +19,22 @@ export interface GroupCommitOptions {
    * its write's revision, and `revision` (the group's last) as the counter.
    */
   commit(writes: readonly GroupedWrite[], revision: number): Promise<void>;
+  /**
+   * Most keys whose revision the committer keeps (see `readMany`); past it, it forgets them all.
+   * @default 65536
+   */
+  readonly knownKeys?: number;
 }
 
 export interface GroupCommitter {
   /** Backend.write: resolves with the write's revision once its group is committed. */
   write(ops: readonly WriteOp[], conditions?: readonly Condition[]): Promise<number>;
+  /**
+   * Backend.getMany through the committer: options.readMany, whose answer also tells the
+   * committer the keys' revisions, so that a write pinned to what it read (every store write)
+   * has its conditions checked without reading the same records again.
+   */
+  readMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   /** Resolves once every write queued so far has settled. */
   flush(): Promise<void>;
 }
@@ -44,11 +55,15 @@ interface Pending {
  * go on. Every write keeps its own revision, in commit order. Callers learn
  * their result once the whole group is committed, so a caller that retries
  * after a CONFLICT reads the write that beat it.
+ *
+ * The committed state of a key comes from the revisions the committer knows
+ * (known-revisions below) or, for the others, from one read per group.
  */
 export function createGroupCommitter(options: GroupCommitOptions): GroupCommitter {
   let revision = options.revision;
   let queue: Pending[] = [];
   let running: Promise<void> | undefined;
+  const known = createKnownRevisions(options.knownKeys ?? 65_536);
 
   const drain = async () => {
     try {
@@ -65,14 +80,25 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   const commitGroup = async (group: readonly Pending[]) => {
     // The latest revision of every key a condition names (null: absent), as the group goes on.
     const current = new Map<string, number | null>();
-    for (const { conditions } of group) for (const { key } of conditions) current.set(key, null);
-    try {
-      const keys = [...current.keys()];
-      const records = keys.length > 0 ? await options.readMany(keys) : [];
-      for (const [i, key] of keys.entries()) current.set(key, records[i]?.meta.revision ?? null);
-    } catch (err) {
-      for (const write of group) write.reject(err);
-      return;
+    const unread: string[] = [];
+    for (const { conditions } of group)
+      for (const { key } of conditions) {
+        if (current.has(key)) continue;
+        const revision = known.get(key);
+        current.set(key, revision ?? null);
+        if (revision === undefined) unread.push(key);
+      }
+    if (unread.length > 0) {
+      try {
+        // Nothing commits while a group is checked: what this read finds is current.
+        const epoch = known.epoch();
+        const records = await options.readMany(unread);
+        known.learn(unread, records, epoch);
+        for (const [i, key] of unread.entries()) current.set(key, records[i]?.meta.revision ?? null);
+      } catch (err) {
+        for (const write of group) write.reject(err);
+        return;
+      }
     }
     let next = revision;
     const accepted: Array<GroupedWrite & Pending> = [];
@@ -93,7 +119,10 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
       try {
         await options.commit(accepted, next);
         revision = next;
+        for (const write of accepted) known.wrote(write.ops, write.revision);
       } catch (err) {
+        // What the engine holds now is not certain: learn it again from reads.
+        known.forget();
         failed = { err };
       }
     }
@@ -111,6 +140,12 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
         running ??= drain();
       });
     },
+    async readMany(keys) {
+      const epoch = known.epoch();
+      const records = await options.readMany(keys);
+      known.learn(keys, records, epoch);
+      return records;
+    },
     async flush() {
       while (running) await running;
     },
@@ -126,4 +161,41 @@ function firstFailure(
     if (failure) return failure;
   }
   return undefined;
+}
+
+/**
+ * The committed revision of recently read or written keys (null: absent), exact for every key
+ * it holds: every commit goes through this committer (the backends that use it are one
+ * process's), and sets the keys it wrote once it has committed. A read that ran while a commit
+ * was in flight may have seen the records before or after it; it only adds keys the map does
+ * not hold: a key the commit wrote is set by the commit when it lands (after the read's
+ * answer, or before it, and then the read leaves it alone). A read that overlapped a forget()
+ * adds nothing (its epoch is stale). Past `max` keys the map is cleared: forgetting is always
+ * safe, the conditions of those keys are then read again.
+ */
+function createKnownRevisions(max: number) {
+  let revisions = new Map<string, number | null>();
+  let epoch = 0;
+  const forget = () => {
+    revisions = new Map();
+    epoch += 1;
+  };
+  return {
+    get: (key: string): number | null | undefined => revisions.get(key),
+    epoch: () => epoch,
+    /** What a read that started at `since` found, for the keys not known yet. */
+    learn(keys: readonly string[], records: readonly (StoredRecord | undefined)[], since: number) {
+      if (since !== epoch) return;
+      // Not after a forget(): a commit during the read may have set a key that is gone now.
+      if (revisions.size + keys.length > max) return forget();
+      for (const [i, key] of keys.entries())
+        if (!revisions.has(key)) revisions.set(key, records[i]?.meta.revision ?? null);
+    },
+    /** A committed write's ops, under its revision. */
+    wrote(ops: readonly WriteOp[], revision: number) {
+      if (revisions.size + ops.length > max) forget();
+      for (const op of ops) revisions.set(op.key, op.type === "put" ? revision : null);
+    },
+    forget,
+  };
 }

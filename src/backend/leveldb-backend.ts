@@ -85,7 +85,8 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
   return {
     capabilities: { orderedScan: true, persistent: true, shared: false },
     get: read,
-    getMany: readMany,
+    // Through the committer: the store's reads before a write tell it the revisions the write is pinned to.
+    getMany: committer.readMany,
     write: committer.write,
     async *scan(range) {
       if (db.status !== "open") throw closedError();

@@ -197,3 +197,77 @@ describe("the group committer", () => {
     await c.flush();
   });
 });
+
+describe("the group committer's known revisions", () => {
+  // A store of records behind a committer whose reads are counted and can be held back.
+  const setup = (knownKeys?: number) => {
+    const records = new Map<string, StoredRecord>();
+    const reads: string[][] = [];
+    let gate: Promise<void> | undefined;
+    const c = createGroupCommitter({
+      revision: 0,
+      ...(knownKeys === undefined ? {} : { knownKeys }),
+      async readMany(keys) {
+        const found = keys.map((key) => records.get(key));
+        reads.push([...keys]);
+        const held = gate;
+        gate = undefined;
+        await held;
+        return found;
+      },
+      async commit(writes) {
+        for (const { ops, revision } of writes)
+          for (const op of ops)
+            if (op.type === "put")
+              records.set(op.key, { ...op.record, meta: { ...op.record.meta, revision } });
+            else records.delete(op.key);
+      },
+    });
+    // The next read answers what it found only when released.
+    const holdNextRead = () => {
+      let release = () => {};
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return release;
+    };
+    return { c, reads, holdNextRead };
+  };
+  const put = (key: string, value = "v") => ({ type: "put" as const, key, record: record(value) });
+
+  it("checks a write pinned to what was read through it without reading again", async () => {
+    const { c, reads } = setup();
+    const [before] = await c.readMany(["a"]);
+    const r1 = await c.write([put("a")], [{ key: "a", revision: before?.meta.revision ?? null }]);
+    const [after] = await c.readMany(["a"]);
+    expect(await c.write([put("a")], [{ key: "a", revision: after?.meta.revision ?? null }])).toBe(r1 + 1);
+    // A stale pin still fails, from what the committer knows.
+    await expect(c.write([put("a")], [{ key: "a", revision: r1 }])).rejects.toSatisfy(conflict);
+    // The two reads are the caller's: the committer read nothing itself.
+    expect(reads).toEqual([["a"], ["a"]]);
+  });
+
+  it("does not take a read that overlapped a commit of the key for the key's state", async () => {
+    const { c, reads, holdNextRead } = setup();
+    const release = holdNextRead();
+    // The read finds "a" absent, and answers only after a write of "a" has committed.
+    const read = c.readMany(["a"]);
+    const r1 = await c.write([put("a")], [{ key: "a", revision: null }]);
+    release();
+    expect((await read)[0]).toBeUndefined();
+    // Were the stale read taken, "a" would look absent and this claim would win.
+    await expect(c.write([put("a", "again")], [{ key: "a", revision: null }])).rejects.toSatisfy(conflict);
+    await expect(c.write([put("a")], [{ key: "a", revision: r1 }])).resolves.toBe(r1 + 1);
+    expect(reads.length).toBe(2);
+  });
+
+  it("reads again what it forgot past knownKeys, and still checks every condition", async () => {
+    const { c, reads } = setup(2);
+    const r = await Promise.all(["a", "b", "c"].map((k) => c.write([put(k)])));
+    // The third key known went past the limit of two: "a" and "b" were forgotten, so "a" is read.
+    await expect(c.write([put("a")], [{ key: "a", revision: r[0]! }])).resolves.toBe(4);
+    // Writing "a" went past the limit again: "c" was forgotten too, read, and its stale pin fails.
+    await expect(c.write([put("c")], [{ key: "c", revision: r[0]! }])).rejects.toSatisfy(conflict);
+    expect(reads).toEqual([["a"], ["c"]]);
+  });
+});
