@@ -13,7 +13,7 @@ import type { NodeLoadOptions } from "./connect-load.js";
 import { ghz, type LoadResult } from "./ghz.js";
 import { run } from "./processes.js";
 import { type Report, report, type Sample } from "./report.js";
-import { startTarget, TARGET_NAMES, type Target, type TargetName } from "./targets.js";
+import { isTargetName, startTarget, TARGET_NAMES, type Target, type TargetName } from "./targets.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -58,7 +58,7 @@ const OUT = option(flags.out, "BENCH_OUT", join(ROOT, `bench/unary/results/unary
 const KEYS = 1000;
 const VALUE_BYTES = 100;
 
-for (const t of TARGETS) if (!TARGET_NAMES.includes(t)) throw new Error(`unknown target ${t}`);
+for (const t of TARGETS) if (!isTargetName(t)) throw new Error(`unknown target ${t}`);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const loadBefore = loadavg();

@@ -3,9 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type ServerProcess, startProcess } from "./processes.js";
 
-/** The servers bench/unary compares. */
+/** The servers bench/unary compares; `anykv@DIR` is also anykv, built in another checkout (before/after). */
 export const TARGET_NAMES = ["anykv", "etcd", "grpc-js", "connect"] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+export type TargetName = (typeof TARGET_NAMES)[number] | `anykv@${string}`;
+
+export function isTargetName(name: string): name is TargetName {
+  return (TARGET_NAMES as readonly string[]).includes(name) || /^anykv@./.test(name);
+}
 
 /** A running server and how ghz calls it. */
 export interface Target {
@@ -42,11 +46,15 @@ const ANYKV_PROTO = ["--proto", "anykv/v1/store.proto", "--import-paths", join(R
 export async function startTarget(name: TargetName, options: TargetOptions): Promise<Target> {
   switch (name) {
     case "anykv":
-      return startAnykv(options);
+      return startAnykv(name, ROOT, options);
     case "etcd":
       return startEtcd(options);
-    default:
+    case "grpc-js":
+    case "connect":
       return startNullServer(name, options);
+    default:
+      // anykv@DIR: the compiled server of another checkout (npx tsc -p tsconfig.json there).
+      return startAnykv(name, name.slice("anykv@".length), options);
   }
 }
 
@@ -62,13 +70,14 @@ function anykvCalls(options: TargetOptions): Pick<Target, "put" | "get"> {
   };
 }
 
-async function startAnykv(options: TargetOptions): Promise<Target> {
+async function startAnykv(name: TargetName, checkout: string, options: TargetOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "anykv-bench-unary-"));
   const { server, match } = await startProcess(
-    "anykv",
+    name,
     process.execPath,
     [
-      join(ROOT, "dist/src/cli/main.js"),
+      ...(process.env.BENCH_ANYKV_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
+      join(checkout, "dist/src/cli/main.js"),
       "serve",
       "--port",
       "0",
@@ -80,7 +89,7 @@ async function startAnykv(options: TargetOptions): Promise<Target> {
   );
   const url = match[1] ?? "";
   return {
-    name: "anykv",
+    name,
     address: `127.0.0.1:${match[2]}`,
     url,
     server,
