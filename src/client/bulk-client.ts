@@ -108,6 +108,9 @@ export interface BulkMethods {
   deletePrefix(prefix: string, options?: DeletePrefixOptions): Promise<number>;
 }
 
+/** Keys per ListValues message that values() asks for (fewer come when values are large). */
+const VALUES_PER_MESSAGE = 256n;
+
 export function createBulkMethods(core: ClientCore): BulkMethods {
   const { rpc, namespace } = core;
   const putRequest = (item: PutItem, call?: CallOptions) => {
@@ -128,13 +131,17 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
   return {
     async *values<T>(list: ListValuesOptions = {}) {
       const stream = rpc.listValues(
-        { namespace, ...listRequest(list), mode: core.mode(list) },
+        { namespace, ...listRequest(list), mode: core.mode(list), batchSize: VALUES_PER_MESSAGE },
         signalOf(list),
       );
       for await (const res of stream) {
-        const info = core.keyInfo(res.info!);
-        if (res.result.case === "error") yield { key: res.key, info, error: statusError(res.result.value) };
-        else yield { key: res.key, info, value: core.decode(res.result.value, list) as T };
+        // A server from before batch_size answers one key per message, in the response's own fields.
+        for (const item of res.items.length > 0 ? res.items : [res]) {
+          const info = core.keyInfo(item.info!);
+          if (item.result.case === "error")
+            yield { key: item.key, info, error: statusError(item.result.value) };
+          else yield { key: item.key, info, value: core.decode(item.result.value, list) as T };
+        }
       }
     },
     async *stream<T>(key: string, call?: CallOptions) {

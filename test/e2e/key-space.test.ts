@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
+import { Mode } from "../../gen/anykv/v1/value_pb.js";
 import { BadRequestSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { type AnykvStore, createStore, errorInfo, type Protocol } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
@@ -72,6 +73,38 @@ describe.each<Protocol>(["grpc", "connect", "grpc-web"])("key space over %s", (p
     const raw = await collect(store.values({ prefix: base, mode: "raw", limit: 1 }));
     expect(raw).toHaveLength(1);
     expect(raw[0]!.value).toEqual(new TextEncoder().encode('{"n":1}'));
+  });
+
+  it("batches values per ListValues message when asked: by count, and by size for large values", async () => {
+    const base = uniqueKey("values-batched");
+    const keys = Array.from({ length: 5 }, (_, i) => `${base}/${i}`);
+    await store.putMany(keys.map((key, i) => ({ key, value: i === 3 ? "not json" : { i } })));
+    const namespace = `ks-${protocol}`;
+    const batched = await collect(
+      store.rpc.listValues({ namespace, prefix: base, batchSize: 2n, mode: Mode.JSON }),
+    );
+    expect(batched.map((m) => m.items.map((item) => item.key))).toEqual([
+      keys.slice(0, 2),
+      keys.slice(2, 4),
+      keys.slice(4),
+    ]);
+    expect(batched.every((m) => m.key === "" && m.result.case === undefined && !m.info)).toBe(true);
+    // An item that cannot be decoded carries its error; the others in its message their values.
+    const [third, fourth] = batched[1]!.items;
+    expect(third!.result.case).toBe("value");
+    expect(fourth!.result.case).toBe("error");
+    expect(fourth!.info?.key).toBe(keys[3]);
+    // Without batch_size: one key per message, in the response's own fields (older clients).
+    const single = await collect(store.rpc.listValues({ namespace, prefix: base }));
+    expect(single.map((m) => [m.key, m.items.length])).toEqual(keys.map((key) => [key, 0]));
+    // Large values: a message holds about 1 MiB of values, and never fewer than one key.
+    const big = uniqueKey("values-big");
+    const bigKeys = [0, 1, 2].map((i) => `${big}/${i}`);
+    for (const key of bigKeys) await store.put(key, new Uint8Array(700 * 1024));
+    const large = await collect(store.rpc.listValues({ namespace, prefix: big, batchSize: 100n }));
+    expect(large.map((m) => m.items.length)).toEqual([1, 1, 1]);
+    // The client asks for batches and hands out one value at a time.
+    expect((await collect(store.values({ prefix: base }))).map((v) => v.key)).toEqual(keys);
   });
 
   it("streams a value line by line: JSON Lines as objects, other lines as text", async () => {
