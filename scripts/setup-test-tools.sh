@@ -41,6 +41,9 @@ make_venv() {
 make_venv .tools/venv test/python/requirements.txt
 make_venv .tools/venv-putfs test/python/requirements-putfs.txt
 
+# PostgreSQL for the shared-backend tests (test/support/global-setup.ts starts a private cluster).
+bash scripts/postgres-server.sh install
+
 mkdir -p .tools/bin
 export GOBIN="$PWD/.tools/bin"
 while read -r tool module; do
