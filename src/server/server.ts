@@ -286,8 +286,8 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
   };
   const { calls } = spec;
   const fast = createGrpcFastPath({ ...adapterOptions, requestError: spec.requestError, log: calls });
-  // Paths of streaming methods: their calls count as open streams.
-  const streaming = new Set<string>();
+  // The served methods by path, and whether each streams (its calls count as open streams).
+  const methods = new Map<string, boolean>();
   const handler = connectNodeAdapter({
     ...adapterOptions,
     // The fast path reports its calls itself; connect's are reported by observeHttpCall, with the
@@ -298,7 +298,7 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
     }),
     routes: fast.routes((router) => {
       spec.routes(router);
-      for (const h of router.handlers) if (h.method.methodKind !== "unary") streaming.add(h.requestPath);
+      for (const h of router.handlers) methods.set(h.requestPath, h.method.methodKind !== "unary");
     }),
     // Invalid UTF-8 in a JSON request is INVALID_ARGUMENT, not silently replaced by U+FFFD
     // (connect-es reads `textDecoder` from its JSON options, which protobuf-es's type omits).
@@ -324,8 +324,8 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
     if (isMetrics) return spec.metrics?.(req, res);
     if (calls) {
       const kind = isPlain
-        ? { rpc: false as const, method: `${req.method} ${o.anystorePrefix}`, namespace: "" }
-        : { rpc: true as const, streaming: streaming.has(path) };
+        ? { rpc: false as const, method: `${httpMethod(req.method)} ${o.anystorePrefix}`, namespace: "" }
+        : { rpc: true as const, streaming: methods.get(path) };
       observeHttpCall(calls, req, res, kind);
     }
     if (isPlain) void plain?.handle(req, res);
@@ -410,4 +410,9 @@ function strictJsonOptions(recursionLimit: number) {
     registry: createRegistry(file_google_rpc_error_details),
   };
   return options;
+}
+
+/** An HTTP method as logs and metrics name it: one of the anystore API's, or OTHER (bounded labels). */
+function httpMethod(method: string | undefined): string {
+  return method && /^(GET|HEAD|PUT|DELETE|PATCH|QUERY|POST|OPTIONS)$/.test(method) ? method : "OTHER";
 }

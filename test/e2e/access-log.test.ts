@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createClient } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
@@ -105,6 +106,7 @@ describe("access lines of a server process", () => {
     await it.next().catch(() => undefined);
     const cancelled = await accessLine({ method: "anykv.v1.StoreService/Watch", namespace: "team-d" });
     expect(cancelled).toMatchObject({ level: LEVEL.debug, protocol: "grpc", code: "CANCELLED" });
+    expect(cancelled.bytesIn).toBeGreaterThan(5); // HTTP/2 through Node's compatibility layer: the envelope and message
     expect(lines().filter((l) => l.level >= LEVEL.warn)).toEqual([]);
   });
 
@@ -134,5 +136,31 @@ describe("access lines of a server process", () => {
     expect(lines().length).toBeGreaterThanOrEqual(8);
     expect(server.output()).not.toContain(VALUE);
     expect(server.output()).not.toContain(TOKEN);
+  });
+});
+
+describe("on a terminal", () => {
+  it("prints pino-pretty's form instead of JSON (util-linux script gives the server a pty)", async () => {
+    const main = join(import.meta.dirname, "../../dist/src/cli/main.js");
+    const command = `${process.execPath} ${main} serve --port 0 --backend memory`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!/listening on http/.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listening line:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const line = out.split("\n").find((l) => l.includes("listening on")) ?? "";
+      expect(line).toMatch(/INFO.*anykv listening on http:\/\/127\.0\.0\.1:\d+ /);
+      expect(line.trimStart().startsWith("{")).toBe(false);
+    } finally {
+      // Ctrl-C through the pty reaches the server as SIGINT; it stops, and script with it.
+      child.stdin.write("\u0003");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 });

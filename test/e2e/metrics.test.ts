@@ -70,6 +70,24 @@ describe("GET /metrics", () => {
     expect(sample(after, bytes)).toBeGreaterThan(sample(before, bytes));
   });
 
+  it("adds no series for paths and HTTP methods that clients invent", async () => {
+    const before = await scrape();
+    for (const path of ["/made.up.Service/One", "/made/up/two"]) {
+      const res = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/proto" },
+      });
+      expect(res.status).toBe(404);
+    }
+    await fetch(`${server.url}/anystore/doc`, { method: "MKCOL" });
+    const after = await scrape();
+    expect(after).not.toMatch(/made/);
+    expect(after).not.toMatch(/MKCOL/);
+    const unknown = 'anykv_requests_total{method="unknown",code="UNIMPLEMENTED"}';
+    expect(sample(after, unknown) - sample(before, unknown)).toBe(2);
+    expect(after).toMatch(/^anykv_requests_total\{method="OTHER \/anystore",code="[A-Z_]+"\} 1$/m);
+  });
+
   it("shows open streams and calls in flight while a Watch is open", async () => {
     const client = createClient(StoreService, transportFor(server.url, "grpc"));
     const abort = new AbortController();

@@ -35,8 +35,8 @@ export interface AnystoreHttpOptions {
    * @default "http://localhost"
    */
   readonly baseUrl?: (req: HttpRequest) => string;
-  /** Called with errors that are answered as 500 "internal error". */
-  readonly onInternal?: (err: unknown) => void;
+  /** Called with errors that are answered as 500 "internal error" (the server logs them). */
+  readonly onInternal: (err: unknown) => void;
 }
 
 /** The HTTP API as a (req, res) handler, and the test the server uses to route to it. */
@@ -58,7 +58,7 @@ export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHt
   const prefix = options.prefix;
   const namespace = options.namespace ?? "";
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const onInternal = options.onInternal ?? ((err: unknown) => console.error("anykv: internal error:", err));
+  const onInternal = options.onInternal;
   const pathOf = (url: string) => url.split("?", 1)[0] ?? "";
   return {
     matches(url) {

@@ -32,6 +32,8 @@ export interface CallLog {
 export interface AccessExtra {
   /** The HTTP status of an anystore HTTP API answer. */
   readonly status?: number;
+  /** The path of a request that names no served method (its method is "unknown"), cut at 256 characters. */
+  readonly path?: string;
 }
 
 /**

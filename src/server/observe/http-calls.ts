@@ -38,12 +38,16 @@ export function observeHttpCall(
   log: CallLog,
   req: NodeRequest,
   res: NodeResponse,
-  kind: { rpc: true; streaming: boolean } | { rpc: false; method: string; namespace: string },
+  kind: { rpc: true; streaming: boolean | undefined } | { rpc: false; method: string; namespace: string },
 ): void {
   const type = req.headers["content-type"] ?? "";
   const protocol = kind.rpc ? protocolOf(type) : "http";
-  const method = kind.rpc ? (req.url ?? "").split("?", 1)[0]!.slice(1) : kind.method;
-  const call = log.begin(method, protocol, kind.rpc && kind.streaming) as HttpCall;
+  // A path that names no served method is "unknown" (its path goes to the log line only), so that
+  // clients cannot add series to /metrics by inventing paths.
+  const path = (req.url ?? "").split("?", 1)[0] as string;
+  const known = !kind.rpc || kind.streaming !== undefined;
+  const method = kind.rpc ? (known ? path.slice(1) : "unknown") : kind.method;
+  const call = log.begin(method, protocol, kind.rpc && kind.streaming === true) as HttpCall;
   call.code = undefined;
   if (!kind.rpc) call.namespace = kind.namespace;
   calls.set(req, call);
@@ -86,7 +90,12 @@ export function observeHttpCall(
     const code = !ended
       ? (call.code ?? Code.Canceled)
       : (call.code ?? (kind.rpc ? answerCode(protocol, status, last) : httpCode(status)));
-    log.end(call, code, req.socket, kind.rpc ? undefined : { status });
+    log.end(
+      call,
+      code,
+      req.socket,
+      kind.rpc ? (known ? undefined : { path: path.slice(0, 256) }) : { status },
+    );
   });
 }
 

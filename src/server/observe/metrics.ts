@@ -1,6 +1,6 @@
 import type { Code } from "@connectrpc/connect";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { codeName } from "./code-names.js";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { createCallMetrics } from "./call-metrics.js";
 
 /** The content type of Prometheus's text format (what registry.metrics() writes). */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -30,70 +30,17 @@ export interface Metrics {
   text(): Promise<string>;
 }
 
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-
-/** A method's labelled children, made once (prom-client validates and hashes labels in labels()). */
-interface MethodChildren {
-  readonly duration: { observe(value: number): void };
-  readonly bytesIn: { inc(value: number): void };
-  readonly bytesOut: { inc(value: number): void };
-  readonly byCode: Map<Code | 0, { inc(): void }>;
-}
-
 /**
  * anykv's metrics in a registry of their own (several servers may run in one process, as in
  * the tests), plus the process's (prom-client's default metrics, registered once per process).
- * Calls in flight and open streams are plain counts read at scrape time: the calls themselves
- * only add and subtract.
+ * The per-call metrics are plain counts turned into series at scrape time (call-metrics.ts);
+ * the rare events (sweeps, failures) use prom-client's counters.
  */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  let inFlight = 0;
-  const open = new Map<string, number>();
-  const requests = new Counter({
-    name: "anykv_requests_total",
-    help: "RPCs (and anystore HTTP API requests) answered, by method and gRPC code",
-    labelNames: ["method", "code"],
-    registers,
-  });
-  const duration = new Histogram({
-    name: "anykv_request_duration_seconds",
-    help: "Time from a call's start to its answer (for streams: to the stream's end), by method",
-    labelNames: ["method"],
-    buckets: DURATION_BUCKETS,
-    registers,
-  });
-  const bytesIn = new Counter({
-    name: "anykv_request_bytes_total",
-    help: "Bytes of request bodies read (after the HTTP framing, before decompression), by method",
-    labelNames: ["method"],
-    registers,
-  });
-  const bytesOut = new Counter({
-    name: "anykv_response_bytes_total",
-    help: "Bytes of response bodies written, by method",
-    labelNames: ["method"],
-    registers,
-  });
-  new Gauge({
-    name: "anykv_requests_in_flight",
-    help: "Calls started and not yet answered (streams included)",
-    registers,
-    collect() {
-      this.set(inFlight);
-    },
-  });
-  new Gauge({
-    name: "anykv_streams_open",
-    help: "Streaming calls open (Watch, listings, Upload, Download, …), by method",
-    labelNames: ["method"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [method, count] of open) this.set({ method }, count);
-    },
-  });
+  const calls = createCallMetrics();
+  for (const metric of calls.metrics()) registry.registerMetric(metric as never);
   const sweeps = new Counter({ name: "anykv_sweeps_total", help: "Expiry sweeps that finished", registers });
   const expired = new Counter({
     name: "anykv_expired_keys_total",
@@ -112,40 +59,10 @@ export function createMetrics(): Metrics {
     labelNames: ["operation"],
     registers,
   });
-  const methods = new Map<string, MethodChildren>();
-  const children = (method: string): MethodChildren => {
-    let c = methods.get(method);
-    if (!c) {
-      c = {
-        duration: duration.labels(method),
-        bytesIn: bytesIn.labels(method),
-        bytesOut: bytesOut.labels(method),
-        byCode: new Map(),
-      };
-      methods.set(method, c);
-    }
-    return c;
-  };
   const process = processRegistry();
   return {
-    callStarted(streaming, method) {
-      inFlight++;
-      if (streaming) open.set(method, (open.get(method) ?? 0) + 1);
-    },
-    callEnded(streaming, method, code, seconds, read, written) {
-      inFlight--;
-      if (streaming) open.set(method, (open.get(method) ?? 1) - 1);
-      const c = children(method);
-      let counter = c.byCode.get(code);
-      if (!counter) {
-        counter = requests.labels(method, codeName(code));
-        c.byCode.set(code, counter);
-      }
-      counter.inc();
-      c.duration.observe(seconds);
-      if (read > 0) c.bytesIn.inc(read);
-      if (written > 0) c.bytesOut.inc(written);
-    },
+    callStarted: calls.started,
+    callEnded: calls.ended,
     swept(count) {
       sweeps.inc();
       if (count > 0) expired.inc(count);
