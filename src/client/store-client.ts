@@ -298,7 +298,8 @@ export function createStore(options: StoreClientOptions): AnykvStore {
   };
 }
 
-function toKeyInfo(info: WireKeyInfo): KeyInfo {
+/** The API's KeyInfo with JavaScript types (numbers, Dates). */
+export function toKeyInfo(info: WireKeyInfo): KeyInfo {
   return {
     key: info.key,
     namespace: info.namespace,

@@ -2,6 +2,8 @@ import type { ModeName } from "../codec/typed-value.js";
 import { defaultDecodePoolOptions } from "./decode/decode-pool.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observe/logger.js";
 
+export { parseDuration } from "./duration.js";
+
 /** Everything a server can be told; flags, environment and defaults meet in resolveServerOptions. */
 export interface ServerOptions {
   /**
@@ -368,14 +370,6 @@ function checkConnectionLimits(o: ServerOptions, fail: (why: string) => never): 
     fail("the keepalive timeout must be positive while keepalive pings are on");
 }
 
-/** Parses "90", "90s", "500ms", "5m", "2h", "1d" to milliseconds (a bare number is seconds). */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match)
-    throw new RangeError(`invalid duration "${text}": use a number of seconds or 500ms, 30s, 5m, 2h, 1d`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? "s"] ?? 1000;
-  return Math.round(Number(match[1]) * unit);
-}
 
 /** "HOST:PORT" ("[v6]:PORT" for IPv6) as host and port; undefined when it is not one. */
 export function parseListenAddress(text: string): { host: string; port: number } | undefined {

@@ -59,17 +59,47 @@ export async function spawnServer(
   };
 }
 
-/** Runs the CLI to completion and returns its exit code and output. */
+/** What a finished CLI process printed: stdout and stderr apart, and both as they came. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly output: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout's bytes, for binary output. */
+  readonly stdoutBytes: Buffer;
+}
+
+/** Runs the CLI to completion, with `input` on its stdin (none: stdin is closed). */
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; output: string }> {
+  input?: string | Uint8Array,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output: out })));
+  let err = "";
+  const stdout: Buffer[] = [];
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout.push(chunk);
+    out += chunk.toString();
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+    out += chunk.toString();
+  });
+  if (input !== undefined) child.stdin!.end(input);
+  return new Promise((resolve) =>
+    child.once("close", (code) =>
+      resolve({
+        code,
+        output: out,
+        stdout: Buffer.concat(stdout).toString(),
+        stderr: err,
+        stdoutBytes: Buffer.concat(stdout),
+      }),
+    ),
+  );
 }
