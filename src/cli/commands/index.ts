@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { exportImportCommands } from "./export-import.js";
 import { healthCommands } from "./health.js";
 import { listingCommands } from "./listing.js";
 import { modelCommands } from "./models.js";
@@ -15,6 +16,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   valueCommands,
   listingCommands,
   transferCommands,
+  exportImportCommands,
   modelCommands,
   healthCommands,
 ];
