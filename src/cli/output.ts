@@ -98,13 +98,19 @@ export interface TextOptions {
 
 /**
  * A value on one line of a listing: text as is (quoted as JSON when it spans lines), bytes as
- * their size, anything else as compact JSON.
+ * their size, anything else as compact JSON; code as its source with `trustCode`, else a note.
  */
 export function valueLine(value: Value, options: TextOptions): string {
   const kind = value.kind;
   if (kind.case === "raw") return `<${kind.value.length} bytes>`;
   if (kind.case === "text") return /[\n\r\t]/.test(kind.value) ? JSON.stringify(kind.value) : kind.value;
-  return valueText(value, { ...options, oneLine: true }) as string;
+  try {
+    return valueText(value, { ...options, oneLine: true }) as string;
+  } catch (err) {
+    // One value of a listing that holds code does not stop the listing.
+    if (err instanceof CodeNotTrustedError) return "<code: --trust-code prints its source>";
+    throw err;
+  }
 }
 
 function codeSource(language: string, source: string, trusted: boolean): string {

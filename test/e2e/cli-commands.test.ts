@@ -138,6 +138,14 @@ describe("anykv commands of one key", () => {
     expect(JSON.parse(json.stdout).value).toEqual({
       code: { language: "javascript", source: "(a, b) => a + b" },
     });
+    // In a listing, code is a note unless trusted, and the listing goes on.
+    await store.put("code/note", "after");
+    const [listed, listedTrusted] = await Promise.all([
+      cli(["values", "code"]),
+      cli(["values", "code", "--trust-code"]),
+    ]);
+    expect(listed.stdout).toBe("code/add\t<code: --trust-code prints its source>\ncode/note\tafter\n");
+    expect(listedTrusted.stdout).toBe("code/add\t(a, b) => a + b\ncode/note\tafter\n");
   });
 });
 
