@@ -1,6 +1,11 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createFileRegistry, fromBinary, type Registry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { ChecksumAlgorithm } from "../../gen/anykv/v1/store_pb.js";
+import {
+  ChecksumAlgorithm,
+  type ListValuesRequestSchema,
+  type ListValuesResponse,
+} from "../../gen/anykv/v1/store_pb.js";
 import { Mode, type Value } from "../../gen/anykv/v1/value_pb.js";
 import type { AnykvStore, ModeName } from "../client/index.js";
 
@@ -34,4 +39,16 @@ export async function messageRegistry(
   const res = await store.models.rpc.getModel({ name: typeUrl.slice(typeUrl.lastIndexOf("/") + 1) });
   if (res.definition.case !== "descriptorSet") return undefined;
   return createFileRegistry(fromBinary(FileDescriptorSetSchema, res.definition.value));
+}
+
+/**
+ * The keys of a ListValues listing one by one, asked for in batches (one message per key costs
+ * more than a small value).
+ */
+export async function* listedValues(
+  store: AnykvStore,
+  request: MessageInitShape<typeof ListValuesRequestSchema>,
+): AsyncGenerator<ListValuesResponse> {
+  for await (const res of store.rpc.listValues({ ...request, batchSize: 1000n }))
+    yield* res.items.length > 0 ? res.items : [res];
 }

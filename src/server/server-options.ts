@@ -370,7 +370,6 @@ function checkConnectionLimits(o: ServerOptions, fail: (why: string) => never): 
     fail("the keepalive timeout must be positive while keepalive pings are on");
 }
 
-
 /** "HOST:PORT" ("[v6]:PORT" for IPv6) as host and port; undefined when it is not one. */
 export function parseListenAddress(text: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);

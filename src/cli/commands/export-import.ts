@@ -25,6 +25,7 @@ import { isStdio } from "../input.js";
 import { printJson, printLine } from "../output.js";
 import { createProgress } from "../progress.js";
 import { UsageError } from "../usage.js";
+import { listedValues } from "../wire.js";
 
 interface ExportFlags {
   dir?: string;
@@ -92,7 +93,7 @@ async function exportKeys(ctx: ClientContext, file: string | undefined, flags: E
   let failed = 0;
   let bytes = 0;
   try {
-    const stream = ctx.store.rpc.listValues({
+    const stream = listedValues(ctx.store, {
       namespace: ctx.namespace,
       ...listRequest(list),
       mode: Mode.AUTO,

@@ -8,7 +8,7 @@ import { createWatchMethods } from "../../client/watch-client.js";
 import { clientContext } from "../client-context.js";
 import { keyInfoJson, printJson, printLine, valueJson, valueLine } from "../output.js";
 import { MODES, wholeNumber } from "../usage.js";
-import { messageRegistry, modeOf } from "../wire.js";
+import { listedValues, messageRegistry, modeOf } from "../wire.js";
 
 interface ListFlags {
   glob?: string;
@@ -55,7 +55,7 @@ export function listingCommands(program: Command): void {
     .option("--trust-code", "print stored code as its source (it is never run)")
     .action(async (prefix: string | undefined, flags: ListFlags & ReadFlags, command: Command) => {
       const ctx = clientContext(command);
-      const stream = ctx.store.rpc.listValues({
+      const stream = listedValues(ctx.store, {
         namespace: ctx.namespace,
         ...listRequest(listing(prefix, flags)),
         mode: modeOf(flags.mode),
