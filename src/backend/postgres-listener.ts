@@ -73,8 +73,10 @@ export function createCommitListener(config: pg.ClientConfig, channel: string): 
 
   const ready = async () => {
     if (closed || client) return;
-    if (!connecting && Date.now() - failedAt >= RECONNECT_PAUSE_MS)
-      connecting = connect().finally(() => {
+    // Right after a failure, connect once the pause is over (a follow that starts then still LISTENs).
+    connecting ??= new Promise((r) => setTimeout(r, Math.max(0, failedAt + RECONNECT_PAUSE_MS - Date.now())))
+      .then(connect)
+      .finally(() => {
         connecting = undefined;
       });
     await connecting;
@@ -100,7 +102,8 @@ export function createCommitListener(config: pg.ClientConfig, channel: string): 
         };
         const onAbort = () => finish(false);
         const wake = () => finish(!closed);
-        const timer = setTimeout(() => finish(false), ms);
+        // Without a LISTEN connection, wake when it may be back, to read what its absence hid.
+        const timer = setTimeout(() => finish(false), client ? ms : Math.min(ms, RECONNECT_PAUSE_MS));
         waiters.add(wake);
         signal?.addEventListener("abort", onAbort, { once: true });
       });
