@@ -25,8 +25,6 @@ export interface LevelBackendOptions {
 // Records live under "r", the revision counter under "c": one LevelDB, two key spaces.
 const RECORD = "r";
 const COUNTER_KEY = "c:revision";
-// Reads of up to this many keys are synchronous (see `read`).
-const SYNC_READ_KEYS = 16;
 
 /**
  * The default backend: LevelDB through `level`. Writes are group-committed
@@ -47,19 +45,16 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
   const counter = await db.get(COUNTER_KEY);
   const revision = counter === undefined ? 0 : Number(new TextDecoder().decode(counter));
 
-  // Point reads are synchronous: a read of a record in LevelDB's memtable or block cache takes a
-  // few microseconds, and a trip into libuv's thread pool costs about 20 µs of CPU (waking a
-  // thread, a promise, the completion) — most of a Get's cost in the profiles (bench/README.md).
-  // Larger reads stay one asynchronous getMany, so that one call never holds the event loop long.
+  // Reads go through LevelDB's thread pool. Synchronous reads (getSync) cost less CPU per call
+  // in-process, but over the network on a loaded 2-core machine they halved Get and Put
+  // throughput (bench/README.md, "Request path"), so reads stay asynchronous.
   const read = async (key: string): Promise<StoredRecord | undefined> => {
-    const bytes = guardSync(() => db.getSync(RECORD + key));
+    const bytes = await guard(() => db.get(RECORD + key));
     return bytes === undefined ? undefined : decodeRecord(bytes);
   };
+  // One getMany is one trip into LevelDB's thread pool, however many keys it reads.
   const readMany = async (keys: readonly string[]): Promise<(StoredRecord | undefined)[]> => {
-    const values =
-      keys.length <= SYNC_READ_KEYS
-        ? guardSync(() => keys.map((key) => db.getSync(RECORD + key)))
-        : await guard(() => db.getMany(keys.map((key) => RECORD + key)));
+    const values = await guard(() => db.getMany(keys.map((key) => RECORD + key)));
     return values.map((bytes) => (bytes === undefined ? undefined : decodeRecord(bytes)));
   };
 
@@ -137,15 +132,6 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
   async function guard<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
-    } catch (cause) {
-      if (db.status !== "open") throw closedError(cause);
-      throw cause;
-    }
-  }
-
-  function guardSync<T>(op: () => T): T {
-    try {
-      return op();
     } catch (cause) {
       if (db.status !== "open") throw closedError(cause);
       throw cause;
