@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../../src/server/server.js";
+import type { ServerOptions } from "../../src/server/server-options.js";
 import type { StoreOp } from "../../src/store/store.js";
 import type { BenchReply, BenchRequest } from "./bench-protocol.js";
 import { type CpuProfiler, startCpuProfile } from "./cpu-profile.js";
@@ -14,7 +15,15 @@ import { type CpuProfiler, startCpuProfile } from "./cpu-profile.js";
 const dir = mkdtempSync(join(tmpdir(), "anykv-bench-"));
 // BENCH_SYNC=none runs the server with --sync none (the default is the server's: always).
 const sync = process.env.BENCH_SYNC === "none" ? "none" : "always";
-const server = await startServer({ port: 0, data: join(dir, "data"), maxBatchSize: 10_000, sync });
+// BENCH_BACKEND runs it on another backend (a postgres:// or redis:// URL); LevelDB in `dir` by default.
+const backend = process.env.BENCH_BACKEND;
+const server = await startServer({
+  port: 0,
+  data: join(dir, "data"),
+  maxBatchSize: 10_000,
+  sync,
+  ...(backend ? { backend: backend as ServerOptions["backend"] } : {}),
+});
 const gc = (globalThis as { gc?: () => void }).gc;
 const reply = (message: BenchReply) => process.send?.(message);
 let profiler: CpuProfiler | undefined;

@@ -18,6 +18,25 @@ const codeOf = (promise: Promise<unknown>) =>
     (err: unknown) => (err instanceof ConnectError ? Code[err.code] : String(err)),
   );
 
+/** Waits until `done()` holds, checking every 50 ms; fails after 15 s, saying what it waited for. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 15 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What `call` answers once it answers `expected`, asked again every 100 ms for up to 5 s (else its last answer). */
+async function eventually(call: () => Promise<unknown>, expected: unknown): Promise<unknown> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const answer = await call();
+    if (answer === expected || Date.now() > deadline) return answer;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The next `count` events of a watch (fails the test after 15 s). */
 async function take(events: AsyncIterator<WatchEvent>, count: number): Promise<WatchEvent[]> {
   const out: WatchEvent[] = [];
@@ -129,11 +148,14 @@ export function multiServerSuite(setup: SharedBackendSetup): void {
       expect(await codeOf(store(1).put(key, { a: 1 }, { model: name }))).toBe("ok");
       expect(await codeOf(store(1).put(key, { b: 1 }, { model: name }))).toBe("InvalidArgument");
       await store(0).models.registerJsonSchema(name, { type: "object", required: ["b"] }, { replace: true });
-      expect(await codeOf(store(1).put(key, { b: 1 }, { model: name }))).toBe("ok");
+      // B takes in another server's catalog change within its reload interval (1 s).
+      expect(await eventually(() => codeOf(store(1).put(key, { b: 1 }, { model: name })), "ok")).toBe("ok");
       expect(await codeOf(store(1).put(key, { a: 1 }, { model: name }))).toBe("InvalidArgument");
       expect((await store(1).models.list()).map((m) => m.name)).toContain(name);
       await store(0).models.delete(name);
-      expect(await codeOf(store(1).put(key, { b: 1 }, { model: name }))).toBe("NotFound");
+      expect(await eventually(() => codeOf(store(1).put(key, { b: 1 }, { model: name })), "NotFound")).toBe(
+        "NotFound",
+      );
       expect((await store(1).models.list()).map((m) => m.name)).not.toContain(name);
     });
 
@@ -183,9 +205,15 @@ export function multiServerSuite(setup: SharedBackendSetup): void {
         }
       };
       const writers = [0, 1, 2].map(writer);
-      await new Promise((r) => setTimeout(r, 500));
+      const through = (i: number) => acked.filter((k) => k.startsWith(`${prefix}/${i}/`)).length;
+      // Killed mid-writes: once each server has acknowledged some (a loaded machine may take a while).
+      await until(() => [0, 1, 2].every((i) => through(i) > 0), "write acknowledged through every server");
       await group.kill(0);
-      await new Promise((r) => setTimeout(r, 500));
+      const atKill = through(1) + through(2);
+      await until(
+        () => through(1) + through(2) >= atKill + 10,
+        "writes acknowledged by the others after the kill",
+      );
       stop = true;
       await Promise.all(writers);
       expect(acked.filter((k) => k.startsWith(`${prefix}/0/`)).length).toBeGreaterThan(0);
