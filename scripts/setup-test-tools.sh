@@ -17,6 +17,8 @@ apt_install() {
 
 command -v curl >/dev/null || apt_install curl
 bash scripts/redis-server.sh install  # the Redis backend's tests start private instances of it
+# TLS tests make their certificates with the openssl command line (test/support/certificates.ts).
+command -v openssl >/dev/null || apt_install openssl
 python="${PYTHON:-python3}"
 command -v "$python" >/dev/null || { apt_install python3 python3-venv; python=python3; }
 

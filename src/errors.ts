@@ -24,8 +24,12 @@ export type ErrorCode =
   | "CONFLICT"
   /** A size, depth or count limit was exceeded. */
   | "LIMIT_EXCEEDED"
-  /** The server or token may not do this (read-only, `--no-code`, …). */
+  /** The server may not do this (`--no-code`, …). */
   | "FORBIDDEN"
+  /** The call carries no valid token, and the server requires one (`--auth-file`). */
+  | "UNAUTHENTICATED"
+  /** The call's token lacks the grant it needs: access (read, write, admin) to a namespace. */
+  | "ACCESS_DENIED"
   /** A feature that this build does not have yet. */
   | "UNIMPLEMENTED"
   /** The backend cannot be reached. */

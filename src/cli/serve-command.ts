@@ -68,6 +68,12 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
                          trace or silent (JSON lines on stdout; pretty on a terminal)
   --metrics-listen HOST:PORT  serve /metrics there     env ANYKV_METRICS_LISTEN default none
                          instead of on the main port
+  --auth-file FILE       tokens and their grants; every env ANYKV_AUTH_FILE default none (auth off)
+                         call then needs a token (SIGHUP reloads it)
+  --tls-cert FILE        PEM certificate: serve TLS     env ANYKV_TLS_CERT     default none (cleartext)
+  --tls-key FILE         PEM key of --tls-cert          env ANYKV_TLS_KEY      default none
+  --tls-client-ca FILE   require client certificates    env ANYKV_TLS_CLIENT_CA default none
+                         signed by this CA (mTLS)
 `;
 
 /** Flags win over environment variables, which win over the defaults. */
@@ -113,6 +119,10 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "max-stream-buffer-bytes": { type: "string" },
       "log-level": { type: "string" },
       "metrics-listen": { type: "string" },
+      "auth-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "tls-client-ca": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -185,6 +195,15 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   options.logLevel = (pick(values["log-level"], "ANYKV_LOG_LEVEL") || "info") as ServerOptions["logLevel"];
   const metricsListen = pick(values["metrics-listen"], "ANYKV_METRICS_LISTEN");
   if (metricsListen) options.metricsListen = metricsListen;
+  for (const [flag, name, key] of [
+    ["auth-file", "ANYKV_AUTH_FILE", "authFile"],
+    ["tls-cert", "ANYKV_TLS_CERT", "tlsCert"],
+    ["tls-key", "ANYKV_TLS_KEY", "tlsKey"],
+    ["tls-client-ca", "ANYKV_TLS_CLIENT_CA", "tlsClientCa"],
+  ] as const) {
+    const file = pick(values[flag], name);
+    if (file) options[key] = file;
+  }
   if (values["no-store-none"] || env.ANYKV_STORE_NONE_VALUES === "false") options.storeNoneValues = false;
   return resolveServerOptions(options);
 }
@@ -237,10 +256,16 @@ export async function serve(argv: readonly string[]): Promise<void> {
   const server = await startServer(options);
   const where = options.backend === "memory" ? "memory (not persistent)" : `LevelDB in ${options.data}`;
   const { logger } = server;
+  const security = [
+    options.tlsCert && (options.tlsClientCa ? "TLS with client certificates" : "TLS"),
+    options.authFile && `tokens from ${options.authFile}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
   // Tests and scripts read the URL from this line: keep a space after it.
   logger.info(
     { url: server.url, metrics: server.metricsUrl },
-    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}`,
+    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}${security ? `; ${security}` : ""}`,
   );
   const stop = (signal: string) => {
     logger.info(`anykv: ${signal} received, finishing in-flight calls and closing the store`);

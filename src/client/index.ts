@@ -38,5 +38,5 @@ export {
   type ListKeysOptions,
   type StoreClientOptions,
 } from "./store-client.js";
-export { createTransport, type Protocol } from "./transports.js";
+export { createTransport, type Protocol, type TransportOptions } from "./transports.js";
 export type { WatchEvent, WatchMethods, WatchOptions } from "./watch-client.js";

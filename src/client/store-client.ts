@@ -21,7 +21,7 @@ import {
   modelReadName,
   modelReadValue,
 } from "./model-values.js";
-import { createTransport, type Protocol } from "./transports.js";
+import { createTransport, type Protocol, type TransportOptions } from "./transports.js";
 import { createWatchMethods, type WatchMethods } from "./watch-client.js";
 
 /** Options of a store client; every per-call option overrides the store's. */
@@ -64,6 +64,18 @@ export interface StoreClientOptions {
    * @default "grpc"
    */
   readonly transport?: Protocol | Transport;
+  /**
+   * Bearer token for servers started with --auth-file (ignored when `transport` is a Transport).
+   * @default process.env.ANYKV_TOKEN
+   */
+  readonly token?: string;
+  /**
+   * TLS for https:// URLs (ignored when `transport` is a Transport): the CA that signed the
+   * server's certificate, and a client certificate and key for servers that require one (mTLS),
+   * PEM.
+   * @default Node's root CAs, no client certificate
+   */
+  readonly tls?: Pick<TransportOptions, "ca" | "cert" | "key">;
 }
 
 export type CallOptions = Partial<
@@ -173,7 +185,7 @@ export function createStore(options: StoreClientOptions): AnykvStore {
   const transport =
     typeof options.transport === "object"
       ? options.transport
-      : createTransport(options.baseUrl, options.transport);
+      : createTransport(options.baseUrl, options.transport, { ...options.tls, token: options.token });
   const rpc = createClient(StoreService, transport);
   const models = createModelClient(transport);
   const namespace = options.namespace ?? "";

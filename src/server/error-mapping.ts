@@ -22,6 +22,8 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
   CONFLICT: Code.Aborted,
   LIMIT_EXCEEDED: Code.ResourceExhausted,
   FORBIDDEN: Code.PermissionDenied,
+  UNAUTHENTICATED: Code.Unauthenticated,
+  ACCESS_DENIED: Code.PermissionDenied,
   UNIMPLEMENTED: Code.Unimplemented,
   UNAVAILABLE: Code.Unavailable,
   COMPACTED: Code.OutOfRange,

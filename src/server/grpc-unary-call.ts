@@ -115,6 +115,10 @@ class UnaryCall implements HandlerContext {
     this.header ??= toWebHeaders(this.headers);
     return this.header;
   }
+  headerValue(name: string): string | undefined {
+    if (this.header) return this.header.get(name) ?? undefined;
+    return single(this.headers[name]) ?? undefined;
+  }
   get responseHeader(): Headers {
     this.resHeader ??= new Headers();
     return this.resHeader;
@@ -376,6 +380,10 @@ class FastRequest {
   }
   get header() {
     return this.call.requestHeader;
+  }
+  /** One request header, read without building `header` (the auth check reads one on every call). */
+  headerValue(name: string): string | undefined {
+    return this.call.headerValue(name);
   }
   get contextValues() {
     return this.call.values;

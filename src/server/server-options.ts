@@ -171,6 +171,30 @@ export interface ServerOptions {
    */
   readonly maxDecodeQueue: number;
   /**
+   * The auth file (`--auth-file`): tokens, by their sha256, with their grants. With one, every call
+   * but health and reflection needs "authorization: Bearer TOKEN"; SIGHUP reads it again.
+   * "" turns auth off.
+   * @default ""
+   */
+  readonly authFile: string;
+  /**
+   * PEM certificate (chain) of the server (`--tls-cert`); with tlsKey, the port serves TLS only
+   * (HTTP/2 by ALPN and HTTP/1.1). "" for cleartext.
+   * @default ""
+   */
+  readonly tlsCert: string;
+  /**
+   * PEM private key of tlsCert (`--tls-key`).
+   * @default ""
+   */
+  readonly tlsKey: string;
+  /**
+   * PEM CA certificate(s) that must have signed every client's certificate (`--tls-client-ca`,
+   * mTLS); "" asks clients for none.
+   * @default ""
+   */
+  readonly tlsClientCa: string;
+  /**
    * How long shutdown waits for in-flight calls before closing connections, in milliseconds.
    * @default 10000
    */
@@ -259,6 +283,10 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   corsOrigins: [],
   allowedHosts: [],
   anystorePrefix: "/anystore",
+  authFile: "",
+  tlsCert: "",
+  tlsKey: "",
+  tlsClientCa: "",
   shutdownTimeoutMs: 10_000,
   watchRetention: 10_000,
   watchRetentionMs: 3_600_000,
@@ -325,6 +353,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     fail(`log level "${String(o.logLevel)}" is not one of ${LOG_LEVELS.join(", ")}`);
   if (o.metricsListen !== "" && !parseListenAddress(o.metricsListen))
     fail(`metrics listen address "${o.metricsListen}" must be HOST:PORT, e.g. 127.0.0.1:9464 or [::1]:9464`);
+  if ((o.tlsCert === "") !== (o.tlsKey === ""))
+    fail("TLS needs both a certificate and its key (--tls-cert and --tls-key)");
+  if (o.tlsClientCa !== "" && o.tlsCert === "")
+    fail("a TLS client CA (--tls-client-ca) needs TLS: add --tls-cert and --tls-key");
   if (o.anystorePrefix !== "" && !/^(\/[^/?#\s]+)+$/.test(o.anystorePrefix))
     fail(
       `anystore prefix "${o.anystorePrefix}" must be a path like /anystore (no trailing slash), or "" for off`,

@@ -12,6 +12,8 @@ import { createMemoryBackend } from "../backend/memory-backend.js";
 import { Store } from "../store/store.js";
 import { answeredWithoutHost, createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
+import { type Auth, checkAccess, EVERY_NAMESPACE, httpAccess, openAuth } from "./auth/auth.js";
+import { createAuthInterceptor } from "./auth/auth-interceptor.js";
 import {
   http1ServerOptions,
   http2ServerOptions,
@@ -26,6 +28,7 @@ import { fileRegistryOf } from "./file-registry.js";
 import { createGrpcFastPath } from "./grpc-fast-path.js";
 import { createHandlerContext } from "./handlers/handler-context.js";
 import type { WatchEncodeStats } from "./handlers/watch-handlers.js";
+import { createHangupReload } from "./hangup-reload.js";
 import { createHealth } from "./health.js";
 import type { HttpHandler, HttpRequest } from "./http-types.js";
 import { type Models, openModels } from "./models.js";
@@ -36,7 +39,7 @@ import { callContextValues, createCallInterceptor, observeHttpCall } from "./obs
 import { createLogger, type Logger } from "./observe/logger.js";
 import { createMetrics } from "./observe/metrics.js";
 import { listenMetrics, METRICS_PATH, type MetricsAccess, serveMetrics } from "./observe/metrics-http.js";
-import { sniffProtocol } from "./protocol-sniffer.js";
+import { type Protocol, sniffProtocol } from "./protocol-sniffer.js";
 import { createReflection } from "./reflection.js";
 import { requestError, withRequestErrors } from "./request-errors.js";
 import { createValidationInterceptor } from "./request-validation.js";
@@ -45,6 +48,7 @@ import { createServedServices } from "./served-services.js";
 import { resolveServerOptions, type ServerOptions } from "./server-options.js";
 import type { StoreServiceDeps } from "./store-service.js";
 import { createStreamLimiter } from "./stream-limits.js";
+import { createTlsListener } from "./tls-listener.js";
 import { resetUnreadRequest } from "./unread-request-reset.js";
 
 export interface RunningServer {
@@ -62,6 +66,13 @@ export interface RunningServer {
   readonly logger: Logger;
   /** Where Prometheus scrapes: GET /metrics on the main port, or on --metrics-listen's listener. */
   readonly metricsUrl: string;
+  /** The tokens of --auth-file and their checks (checkAccess); undefined when auth is off. */
+  readonly auth: Auth | undefined;
+  /**
+   * Reads the auth file and the TLS files again (what SIGHUP does); a bad file throws why and
+   * leaves what was in force.
+   */
+  reload(): Promise<void>;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
@@ -89,6 +100,8 @@ export async function startServer(
   const descriptorSets = await Promise.all(
     o.models.map(async (file) => ({ name: file, bytes: await readFile(file) })),
   );
+  // A bad auth file stops start-up before the backend opens, as a bad --models file does.
+  const auth = o.authFile ? await openAuth(o.authFile) : undefined;
   const logger = options.logger ?? createLogger({ level: o.logLevel });
   const metrics = createMetrics();
   const onInternal = (err: unknown) => logger.error({ err }, "internal error");
@@ -149,7 +162,11 @@ export async function startServer(
     watchStats,
   };
   metrics.gauge("anykv_watchers", "Watch streams receiving events", () => store.watchStats.watchers);
-  const metricsHttp = serveMetrics(metrics, options.metricsAccess, logger);
+  // With auth on, /metrics on the main port needs admin on every namespace.
+  const metricsAccess =
+    options.metricsAccess ??
+    (auth && httpAccess(auth, { access: "admin", namespace: EVERY_NAMESPACE, action: "read metrics" }));
+  const metricsHttp = serveMetrics(metrics, metricsAccess, logger);
   const separate = o.metricsListen
     ? await listenMetrics(o.metricsListen, metricsHttp).catch(async (err: unknown) => {
         await decoder.close();
@@ -174,7 +191,13 @@ export async function startServer(
     ),
     requestError,
     // Errors outermost, so that they map what the request validation and the limits throw too.
-    interceptors: [createErrorInterceptor(onInternal), createValidationInterceptor(), createStreamLimiter(o)],
+    interceptors: [
+      createErrorInterceptor(onInternal),
+      // Tokens before anything reads the request: auth/auth-interceptor.ts.
+      ...(auth ? [createAuthInterceptor(auth)] : []),
+      createValidationInterceptor(),
+      createStreamLimiter(o),
+    ],
     // In front of the RPC routes: the anystore HTTP API by path prefix.
     http: o.anystorePrefix
       ? (baseUrl) =>
@@ -183,6 +206,7 @@ export async function startServer(
             maxBodyBytes: o.maxMessageBytes,
             baseUrl,
             onInternal,
+            authorize: auth && ((req, need) => checkAccess(auth, req.headers.authorization, need)),
           })
       : undefined,
     drain: () => {
@@ -200,6 +224,12 @@ export async function startServer(
     await store.close();
     throw err;
   });
+  const reload = async () => {
+    const results = await Promise.allSettled([auth?.reload(), listener.reloadTls?.()]);
+    const failed = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+    if (failed.length > 0) throw new Error(failed.join("; "));
+  };
+  const hangup = createHangupReload(o, reload, logger);
   let closing: Promise<void> | undefined;
   return {
     url: listener.url,
@@ -210,7 +240,10 @@ export async function startServer(
     watchStats,
     logger,
     metricsUrl: separate?.url ?? `${listener.url}${METRICS_PATH}`,
+    auth,
+    reload,
     close() {
+      hangup.stop();
       closing ??= listener.close().then(async () => {
         await separate?.close();
         await decoder.close();
@@ -262,6 +295,8 @@ export interface PlainHttp {
 export interface Listening {
   readonly url: string;
   readonly port: number;
+  /** Reads the TLS certificate, key and client CA again for new connections; undefined without TLS. */
+  readonly reloadTls: (() => Promise<void>) | undefined;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), then closes every connection. */
   close(): Promise<void>;
 }
@@ -314,7 +349,7 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
   const cors = createCors(o.corsOrigins);
   let url = "";
   // x-anystore-store: a checked Host, or the server's own address; never an arbitrary Host.
-  const plain = spec.http?.((req) => (hosts ? `http://${hosts.host(req)}` : url));
+  const plain = spec.http?.((req) => (hosts ? `${o.tlsCert ? "https" : "http"}://${hosts.host(req)}` : url));
   const front = (req: NodeRequest, res: NodeResponse) => {
     const path = (req.url ?? "/").split("?", 1)[0] as string;
     const isPlain = plain?.matches(path) ?? false;
@@ -345,18 +380,31 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
     session.once("close", () => sessions.delete(session));
   });
 
-  const tcp = net.createServer((socket) => {
-    sniffProtocol(socket, o.headersTimeoutMs, (protocol) => {
-      if (protocol === "h2") {
-        // The HTTP/2 session reads what is buffered on the socket first, then takes over its handle.
-        h2.emit("connection", socket);
-      } else {
-        h1.emit("connection", socket);
-        socket.resume();
-      }
+  const route = (socket: net.Socket, protocol: Protocol) => {
+    if (protocol === "h2") {
+      // The HTTP/2 session reads what is buffered on the socket first, then takes over its handle.
+      h2.emit("connection", socket);
+    } else {
+      h1.emit("connection", socket);
+      socket.resume();
+    }
+  };
+  // TLS (tls-listener.ts): ALPN names the protocol; clients without ALPN are sniffed as in cleartext.
+  const secure = o.tlsCert
+    ? await createTlsListener(o, o.headersTimeoutMs, (socket, protocol) => {
+        if (protocol) route(socket, protocol);
+        else
+          sniffProtocol(socket, o.headersTimeoutMs, (sniffed) =>
+            route(asNegotiated(socket, sniffed), sniffed),
+          );
+      })
+    : undefined;
+  const tcp =
+    secure?.server ??
+    net.createServer((socket) => {
+      sniffProtocol(socket, o.headersTimeoutMs, (protocol) => route(socket, protocol));
+      socket.on("error", () => socket.destroy());
     });
-    socket.on("error", () => socket.destroy());
-  });
 
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
@@ -367,12 +415,13 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
   });
   const address = tcp.address() as net.AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}`;
+  url = `${secure ? "https" : "http"}://${host}:${address.port}`;
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port: address.port,
+    reloadTls: secure?.reload,
     close() {
       closing ??= (async () => {
         spec.drain?.();
@@ -399,6 +448,15 @@ export async function serve(spec: ServeSpec): Promise<Listening> {
       return closing;
     },
   };
+}
+
+/**
+ * A TLS socket without ALPN whose first bytes are HTTP/2's preface: Node's HTTP/2 server hands
+ * TLS sockets that did not negotiate h2 to HTTP/1.1, so it is told what the bytes showed.
+ */
+function asNegotiated(socket: net.Socket, protocol: Protocol): net.Socket {
+  if (protocol === "h2") (socket as net.Socket & { alpnProtocol: string }).alpnProtocol = "h2";
+  return socket;
 }
 
 function strictJsonOptions(recursionLimit: number) {

@@ -1,3 +1,4 @@
+import type { AccessNeed } from "../auth/auth.js";
 import type { HandlerContext } from "../handlers/handler-context.js";
 import type { HttpHandler, HttpRequest } from "../http-types.js";
 import {
@@ -35,6 +36,11 @@ export interface AnystoreHttpOptions {
    * @default "http://localhost"
    */
   readonly baseUrl?: (req: HttpRequest) => string;
+  /**
+   * Checks that a request may read or write the API's namespace (auth/auth.ts checkAccess);
+   * throws UNAUTHENTICATED (401) or ACCESS_DENIED (403). Absent: everyone may.
+   */
+  readonly authorize?: ((req: HttpRequest, need: AccessNeed) => void) | undefined;
   /** Called with errors that are answered as 500 "internal error" (the server logs them). */
   readonly onInternal: (err: unknown) => void;
 }
@@ -70,6 +76,7 @@ export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHt
       const onClose = () => abort.abort();
       res.once("close", onClose);
       try {
+        options.authorize?.(req, { access: READS.has(req.method ?? "") ? "read" : "write", namespace });
         const url = req.url ?? "/";
         const query = new URLSearchParams(url.slice(pathOf(url).length + 1));
         const r: AnystoreRequest = {
@@ -93,6 +100,9 @@ export function createAnystoreHttp(pipeline: HandlerContext, options: AnystoreHt
     },
   };
 }
+
+/** Methods that only read; every other one (PUT, DELETE, PATCH, and unknown ones) needs write. */
+const READS = new Set(["GET", "HEAD", "QUERY", "OPTIONS"]);
 
 const OBJECT_METHODS = "GET, HEAD, PUT, DELETE, PATCH";
 const LISTING_METHODS = "GET, QUERY";

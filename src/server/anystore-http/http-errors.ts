@@ -14,6 +14,8 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: 409,
   LIMIT_EXCEEDED: 413,
   FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  ACCESS_DENIED: 403,
   UNIMPLEMENTED: 501,
   UNAVAILABLE: 503,
   COMPACTED: 410,
@@ -44,6 +46,7 @@ export function sendError(res: HttpResponse, err: unknown, onInternal: (err: unk
     status = STATUS[err.code];
     detail = err.message;
     reason = err.code;
+    if (err.code === "UNAUTHENTICATED") headers = { "WWW-Authenticate": 'Bearer realm="anykv"' };
   } else if (err instanceof HttpError) {
     status = err.status;
     detail = err.message;
