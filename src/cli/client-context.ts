@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Transport } from "@connectrpc/connect";
 import { type Command, Option } from "commander";
 import { type AnykvStore, createStore, createTransport } from "../client/index.js";
@@ -21,6 +22,10 @@ interface GlobalOptions {
   namespace: string;
   output: OutputFormat;
   progress?: boolean;
+  token?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 /** The options every client command takes (before or after the command's name). */
@@ -40,13 +45,30 @@ export function addClientOptions(program: Command): void {
         .choices(["text", "json"])
         .default("text"),
     )
-    .addOption(new Option("--progress", "show transfer progress on stderr even when it is not a terminal"));
+    .addOption(new Option("--progress", "show transfer progress on stderr even when it is not a terminal"))
+    // A server with --auth-file, and TLS (https:// URLs): see docs/operations.md, "Security".
+    .addOption(new Option("--token <TOKEN>", "bearer token for a server with --auth-file").env("ANYKV_TOKEN"))
+    .addOption(
+      new Option("--ca <FILE>", "PEM CA that signed the server's certificate (https)").env("ANYKV_CA"),
+    )
+    .addOption(
+      new Option("--cert <FILE>", "PEM client certificate, for a server with --tls-client-ca").env(
+        "ANYKV_CERT",
+      ),
+    )
+    .addOption(new Option("--key <FILE>", "PEM key of --cert").env("ANYKV_KEY"));
 }
 
 /** The client context of a command's action: its global options, and a store client for them. */
 export function clientContext(command: Command): ClientContext {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const transport = createTransport(options.url);
+  const file = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+  const transport = createTransport(options.url, "grpc", {
+    token: options.token,
+    ca: file(options.ca),
+    cert: file(options.cert),
+    key: file(options.key),
+  });
   return {
     url: options.url,
     namespace: options.namespace,

@@ -9,7 +9,7 @@ import { createStore } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { testToken, writeAuthFile } from "../support/auth-file.js";
 import { type CertFiles, makeTestPki, type TestPki } from "../support/certificates.js";
-import { spawnServer } from "../support/cli-process.js";
+import { runCli, spawnServer } from "../support/cli-process.js";
 import { PROTOCOLS, transportFor } from "../support/protocols.js";
 import { startTestServer, uniqueKey } from "../support/server.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -255,6 +255,22 @@ describe("anykv serve with --auth-file and TLS, as a process", () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
+    // The CLI takes the token and the CA as global options.
+    const cli = await runCli([
+      "get",
+      "hup/k",
+      "--url",
+      proc.url,
+      "--token",
+      other.token,
+      "--ca",
+      pki.ca.certFile,
+    ]);
+    expect(cli).toMatchObject({ code: 0, output: "before\n" });
+    const anonymous = await runCli(["get", "hup/k", "--url", proc.url, "--ca", pki.ca.certFile]);
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.output).toContain("requires a token");
+
     writeAuthFile(authFile, [other]);
     await hangup(/SIGHUP: read the auth file/);
     expect((await failure(as(user.token).put("hup/k", "after"))).code).toBe(Code.Unauthenticated);
