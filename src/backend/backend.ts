@@ -1,10 +1,21 @@
 /**
  * The backend contract: bytes and metadata in, bytes and metadata out.
- * A backend does nothing clever. The store owns keys, namespaces, TTL and
- * codecs; a backend owns durability, one atomic multi-key write with
- * conditions, the store-wide revision counter, and ordered scans.
- * Backends never import @connectrpc/connect; they throw AnykvError.
+ *
+ * The backend owns correctness; the store owns meaning (docs/architecture.md, DESIGN.md
+ * "Backends"). A backend guarantees, by itself and across every anykv process that shares it:
+ * atomic multi-key writes whose conditions it enforces, one global revision, a durable change
+ * log written in the same atomic write as the records (with a compaction point every process
+ * shares), and named leases with a holder and an expiry. The store owns keys, namespaces, TTL
+ * rules, codecs' metadata and what the change log's bytes mean. Backends never import
+ * @connectrpc/connect; they throw AnykvError (UNAVAILABLE while the engine cannot be reached,
+ * reconnecting by themselves; CONFLICT for a failed condition; COMPACTED for a change log read
+ * older than the compaction point).
+ *
+ * Implementing a backend: the conformance suite in test/backend/backend-suite.ts is the
+ * executable form of this file; add a factory to test/support/backends.ts and every case runs
+ * on it (test/backend/README.md).
  */
+import { AnykvError } from "../errors.js";
 
 /** Metadata kept next to every value. Times are milliseconds since the epoch (UTC). */
 export interface RecordMeta {
@@ -85,21 +96,117 @@ export interface BackendCapabilities {
   readonly orderedScan: boolean;
   /** Data survives a close and reopen. */
   readonly persistent: boolean;
-  /** Several anykv servers may share the backend at once. */
+  /** Several anykv processes may share the backend at once (redis, postgres). */
   readonly shared: boolean;
+  /** write() appends to a durable change log that changes() tails (every backend here: true). */
+  readonly changeFeed: boolean;
+  /**
+   * The engine expires records itself. False for every backend here: a sweeper holding a lease
+   * expires them, so that each expiry has exactly one event in the change log.
+   */
+  readonly nativeTtl: boolean;
+  /** snapshot() reads a consistent point in time (leveldb, memory, postgres; not redis). */
+  readonly snapshots: boolean;
 }
 
+/** One committed write in the change log: the opaque bytes the store encoded (its events), under the write's revision. */
+export interface ChangeEntry {
+  readonly revision: number;
+  readonly change: Uint8Array;
+}
+
+/**
+ * A page of the change log: entries in revision order (maybe none), and the revision the page
+ * reaches. `revision` is a promise: every entry with a revision at or below it has been yielded
+ * (on this page or an earlier one), and no write committed later gets a revision at or below
+ * it. A backend whose commits become visible out of revision order (a SQL sequence) holds the
+ * page back to the last revision below which nothing is still in flight.
+ */
+export interface ChangePage {
+  readonly entries: readonly ChangeEntry[];
+  readonly revision: number;
+}
+
+/** How to read the change log (Backend.changes). */
+export interface ChangesOptions {
+  /**
+   * After reaching the current revision, keep waiting for new commits (from any process) until
+   * the signal aborts or the backend closes (UNAVAILABLE).
+   * @default false
+   */
+  readonly follow?: boolean;
+  /**
+   * While following, the longest time between two pages: a quiet log still yields a page (no
+   * entries) whose revision says how far it has been read.
+   * @default 1000
+   */
+  readonly progressMs?: number;
+  /** Ends the read (the iteration returns; it does not throw). */
+  readonly signal?: AbortSignal;
+}
+
+/** A consistent, read-only point in time of the whole backend (capabilities.snapshots). */
+export interface BackendSnapshot {
+  /** The revision of the last write the snapshot holds. */
+  readonly revision: number;
+  /** Records in key order, as Backend.scan, as of the snapshot. */
+  scan(range: ScanRange): AsyncIterable<readonly [string, StoredRecord]>;
+  /** Releases the snapshot (engines pin old data while it is open). */
+  close(): Promise<void>;
+}
+
+/**
+ * A storage engine as the store sees it. Names refined from TEAM.md's draft: ChangesOptions is
+ * the options type of changes(); the meaning of every method is the draft's.
+ */
 export interface Backend {
   readonly capabilities: BackendCapabilities;
   get(key: string): Promise<StoredRecord | undefined>;
   /** Several gets in one call, in order: one trip to storage for a batch of keys. */
   getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   /**
-   * Applies every op atomically, or none when a condition fails (CONFLICT,
-   * naming the key). Returns the revision given to this write; every put in
-   * it carries that revision.
+   * Applies every op atomically, or none when a condition fails (CONFLICT, naming the key).
+   * Returns the revision given to this write: global across every process sharing the
+   * backend and strictly increasing in commit order; every put in it carries that revision
+   * (RecordMeta.revision). When `change` is given, it is appended to the change log under
+   * that revision in the same atomic write (an empty `ops` with a `change` is a valid write);
+   * a write without one leaves no log entry. An empty write without a change still gets a
+   * new revision.
    */
-  write(ops: readonly WriteOp[], conditions?: readonly Condition[]): Promise<number>;
+  write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
+  /** The latest committed revision (0 when nothing was ever written); one cheap read. */
+  revision(): Promise<number>;
+  /**
+   * The change log after `after` (entries with revision > after), in pages in revision order;
+   * the first page comes at once, even when it has no entries. Without `follow` the read ends
+   * at the current revision (the last page's revision is at least the revision() when the
+   * call started). With `follow` it then waits for new commits, from any process, and yields
+   * each as it lands (one in-process wake-up or a notification, not polling, where the engine
+   * allows), and a page at least every `progressMs` whose revision says how far the log has
+   * been read, until the signal aborts (the iteration returns) or the backend closes
+   * (UNAVAILABLE). Throws COMPACTED (metadata.oldestRevision: the compaction point + 1) when
+   * `after` is below the compaction point, or when compaction passes the read's position
+   * while it runs.
+   */
+  changes(after: number, options?: ChangesOptions): AsyncIterable<ChangePage>;
+  /**
+   * Drops the log entries with revision <= upTo (clamped to the current revision). The
+   * compaction point is persisted and shared by every process, and never moves back: a
+   * compact below it does nothing.
+   */
+  compact(upTo: number): Promise<void>;
+  /** The compaction point: changes(after) with after below it is COMPACTED (0 when never compacted). */
+  compacted(): Promise<number>;
+  /**
+   * Takes or renews the lease `name` for `holder` for `ttlMs` from now; true when `holder`
+   * has it, false while another holder's lease has not expired. Every process sharing the
+   * backend sees the same leases (a backend only one process opens may keep them in memory).
+   */
+  lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once (a no-op unless `holder` has it). */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** A consistent read of everything (capabilities.snapshots); absent when unsupported. */
+  snapshot?(): Promise<BackendSnapshot>;
   /** Records in key order (reversed on request). Stops early when the signal aborts. */
   scan(range: ScanRange): AsyncIterable<readonly [string, StoredRecord]>;
   /**
@@ -107,6 +214,15 @@ export interface Backend {
    * never empty): key listings read no values and pay for one step per page, not per key.
    */
   scanKeys(range: ScanRange): AsyncIterable<readonly string[]>;
-  /** Flushes and releases the backend; later calls fail with UNAVAILABLE. */
+  /** Flushes and releases the backend; later calls fail with UNAVAILABLE, and follows end so. */
   close(): Promise<void>;
+}
+
+/** COMPACTED for a change log read from `after`, whose oldest available revision is `compacted + 1`. */
+export function compactedError(after: number, compacted: number): AnykvError {
+  return new AnykvError(
+    "COMPACTED",
+    `revision ${after + 1} is older than the change log's compaction point; the oldest revision available is ${compacted + 1}`,
+    { metadata: { oldestRevision: String(compacted + 1) } },
+  );
 }

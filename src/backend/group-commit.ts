@@ -5,6 +5,8 @@ import { conditionFailure } from "./conditions.js";
 /** A write of a group whose conditions held, with the revision it gets. */
 export interface GroupedWrite {
   readonly ops: readonly WriteOp[];
+  /** The write's change log entry (Backend.write's `change`), kept under its revision. */
+  readonly change: Uint8Array | undefined;
   readonly revision: number;
 }
 
@@ -28,7 +30,7 @@ export interface GroupCommitOptions {
 
 export interface GroupCommitter {
   /** Backend.write: resolves with the write's revision once its group is committed. */
-  write(ops: readonly WriteOp[], conditions?: readonly Condition[]): Promise<number>;
+  write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
   /**
    * Backend.getMany through the committer: options.readMany, whose answer also tells the
    * committer the keys' revisions, so that a write pinned to what it read (every store write)
@@ -41,6 +43,7 @@ export interface GroupCommitter {
 
 interface Pending {
   readonly ops: readonly WriteOp[];
+  readonly change: Uint8Array | undefined;
   readonly conditions: readonly Condition[];
   readonly resolve: (revision: number) => void;
   readonly reject: (err: unknown) => void;
@@ -134,9 +137,9 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   };
 
   return {
-    write(ops, conditions = []) {
+    write(ops, conditions = [], change) {
       return new Promise<number>((resolve, reject) => {
-        queue.push({ ops, conditions, resolve, reject });
+        queue.push({ ops, change, conditions, resolve, reject });
         running ??= drain();
       });
     },

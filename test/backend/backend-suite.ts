@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type Backend, KEY_PAGE, type NewRecord, type ScanRange } from "../../src/backend/backend.js";
+import { KEY_PAGE, type NewRecord, type ScanRange } from "../../src/backend/backend.js";
 import { isAnykvError } from "../../src/errors.js";
+import type { BackendFactory } from "../support/backends.js";
+import { changeLogSuite } from "./change-log-suite.js";
 
-/** Builds a fresh, empty backend per test; `reopen` (when persistent) closes and opens the same data. */
-export interface BackendFactory {
-  readonly name: string;
-  create(): Promise<Backend>;
-  reopen?(backend: Backend): Promise<Backend>;
-}
+export type { BackendFactory } from "../support/backends.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const record = (text: string, extra: Partial<NewRecord["meta"]> = {}): NewRecord => ({
@@ -31,8 +28,11 @@ const collect = async <T>(it: AsyncIterable<T>) => {
 /**
  * The backend conformance suite: every backend runs it, and it runs again on
  * a prefixed (namespaced) view. It branches on capabilities, never on names.
+ * The contract's change log, revision, compaction, leases and snapshots are
+ * in change-log-suite.ts, which this runs too.
  */
 export function backendSuite(factory: BackendFactory): void {
+  changeLogSuite(factory);
   describe(`backend conformance: ${factory.name}`, () => {
     it("returns undefined for a missing key", async () => {
       const b = await factory.create();
