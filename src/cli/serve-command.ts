@@ -8,7 +8,8 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --host HOST            address to listen on           env ANYKV_HOST         default 127.0.0.1
   --port PORT            port (0 picks a free one)      env ANYKV_PORT         default 50051
   --data DIR             LevelDB data directory         env ANYKV_DATA         default ./data
-  --backend NAME         leveldb or memory              env ANYKV_BACKEND      default leveldb
+  --backend URL          leveldb:PATH, memory:, redis://…, rediss://…, postgres://…
+                                                        env ANYKV_BACKEND      default leveldb
   --sync WHEN            always: fsync each commit      env ANYKV_SYNC         default always
                          none: leave it to the OS (an
                          OS crash may lose acked writes)
@@ -35,6 +36,8 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --watch-retention N    change events kept for Watch   env ANYKV_WATCH_RETENTION default 10000
                          clients that resume
   --watch-retention-age DUR  oldest event kept          env ANYKV_WATCH_RETENTION_AGE default 1h
+  --watch-progress-interval DUR  progress notification  env ANYKV_WATCH_PROGRESS_INTERVAL default 10s
+                         to a quiet Watch (0: none)
   --max-decode-expansion N  payload bytes a stored value env ANYKV_MAX_DECODE_EXPANSION default 64
                          may decode to per stored byte (past the first MiB)
   --max-decode-nodes N   values one stored value may    env ANYKV_MAX_DECODE_NODES default 2000000
@@ -101,6 +104,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       "no-code": { type: "boolean" }, // the default since code became opt-in; kept so old command lines run
       "watch-retention": { type: "string" },
       "watch-retention-age": { type: "string" },
+      "watch-progress-interval": { type: "string" },
       "max-decode-expansion": { type: "string" },
       "max-decode-nodes": { type: "string" },
       "max-int-digits": { type: "string" },
@@ -146,7 +150,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (host) options.host = host;
   if (port) options.port = integer(port, "port");
   if (data) options.data = data;
-  if (backend) options.backend = backend as ServerOptions["backend"];
+  if (backend) options.backend = backend;
   if (sync) options.sync = sync as ServerOptions["sync"];
   if (ttl) options.defaultTtlMs = parseDuration(ttl);
   if (mode) options.defaultMode = mode as ModeName;
@@ -171,6 +175,8 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (retention) options.watchRetention = integer(retention, "watch retention");
   const retentionAge = pick(values["watch-retention-age"], "ANYKV_WATCH_RETENTION_AGE");
   if (retentionAge) options.watchRetentionMs = parseDuration(retentionAge);
+  const progress = pick(values["watch-progress-interval"], "ANYKV_WATCH_PROGRESS_INTERVAL");
+  if (progress) options.watchProgressMs = parseDuration(progress);
   const decodeExpansion = pick(values["max-decode-expansion"], "ANYKV_MAX_DECODE_EXPANSION");
   if (decodeExpansion) options.maxDecodeExpansion = integer(decodeExpansion, "max decode expansion");
   const decodeNodes = pick(values["max-decode-nodes"], "ANYKV_MAX_DECODE_NODES");
@@ -254,7 +260,6 @@ function integer(text: string, what: string): number {
 export async function serve(argv: readonly string[]): Promise<void> {
   const options = serveOptions(argv, process.env);
   const server = await startServer(options);
-  const where = options.backend === "memory" ? "memory (not persistent)" : `LevelDB in ${options.data}`;
   const { logger } = server;
   const security = [
     options.tlsCert && (options.tlsClientCa ? "TLS with client certificates" : "TLS"),
@@ -265,7 +270,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
   // Tests and scripts read the URL from this line: keep a space after it.
   logger.info(
     { url: server.url, metrics: server.metricsUrl },
-    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${where}${security ? `; ${security}` : ""}`,
+    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${server.backendDescription}${security ? `; ${security}` : ""}`,
   );
   const stop = (signal: string) => {
     logger.info(`anykv: ${signal} received, finishing in-flight calls and closing the store`);

@@ -46,8 +46,9 @@ export interface WatchOptions {
 export interface WatchMethods {
   /**
    * The changes under a prefix, as an endless async iterable. A broken stream (the server
-   * restarting, the network) is resumed from the revision after the last one seen, so no
-   * event inside the server's retention window is missed; OUT_OF_RANGE (the window has moved
+   * restarting, the network) is resumed from the revision after the last one seen or the
+   * last progress notification (which the server sends on a quiet prefix), so no event
+   * inside the server's retention window is missed; OUT_OF_RANGE (the window has moved
    * past that revision) ends the iteration with the error. Break out of the loop or abort
    * the signal to stop.
    */
@@ -60,8 +61,11 @@ const TYPES: Partial<Record<WatchEvent_Type, WatchEvent["type"]>> = {
   [WatchEvent_Type.EXPIRE]: "expire",
 };
 
-// Codes after which the stream is resumed: the server or the connection went away.
+// Codes after which the stream is resumed: the server or the connection went away. A server
+// killed mid-stream shows as CANCEL on the HTTP/2 stream (Canceled), which is not the caller's
+// own cancel when its signal has not aborted.
 const TRANSIENT = new Set([
+  Code.Canceled,
   Code.Unavailable,
   Code.Unknown,
   Code.Internal,
@@ -98,6 +102,12 @@ export function createWatchMethods(deps: {
             // From now on a resume starts after what this stream has reported.
             if (res.created) {
               if (next === 0n) next = res.revision + 1n;
+              continue;
+            }
+            // Progress on a quiet prefix: nothing up to res.revision is left to see, so a resume
+            // starts after it (the log may be compacted past the last event seen).
+            if (res.progress) {
+              if (res.revision + 1n > next) next = res.revision + 1n;
               continue;
             }
             for (const event of res.events) {

@@ -38,6 +38,7 @@ export function createModelService(models: Models): ServiceImpl<typeof ModelServ
     // Pages of at most 1000 models, sorted by name; the token is the last name sent (opaque to
     // clients: base64url), so a page follows on whatever was registered or deleted meanwhile.
     async listModels(req) {
+      await models.refresh([]); // other servers' changes (the catalog's version)
       const after = req.pageToken === "" ? undefined : pageTokenName(req.pageToken);
       const size = Math.min(Number(req.pageSize) || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
       const selected = models

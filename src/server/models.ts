@@ -30,10 +30,11 @@ export interface Models {
   /** A registered model; MODEL_NOT_FOUND otherwise. */
   get(name: string): Model;
   /**
-   * Reloads the registry from the store when one of `names` is not registered here: another
-   * server on the same backend may have registered it since. At most once per
-   * `reloadIntervalMs`; concurrent callers share one reload. Names that are still unknown
-   * afterwards are MODEL_NOT_FOUND for `get`, as before.
+   * Takes in what other servers on the same backend changed: reloads the registry when one of
+   * `names` is not registered here (at most once per `reloadIntervalMs`), and otherwise, at
+   * most once per `reloadIntervalMs`, reads the catalog's version (one backend read) and
+   * reloads when another server registered, replaced or deleted a model since. Concurrent
+   * callers share one reload. Names still unknown afterwards are MODEL_NOT_FOUND for `get`.
    */
   refresh(names: Iterable<string>): Promise<void>;
   /** Registers files and schemas (all or nothing); returns the models the request names. */
@@ -63,7 +64,8 @@ export interface ModelsOptions {
    */
   readonly descriptorSets?: readonly DescriptorSetFile[];
   /**
-   * Shortest time between two reloads of the stored models for names this server lacks.
+   * Shortest time between two reloads of the stored models for names this server lacks, and
+   * between two reads of the catalog's version (how late another server's change may be seen).
    * @default 1000
    */
   readonly reloadIntervalMs?: number;
@@ -79,6 +81,7 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
   const catalog = createModelCatalog(backend);
   const reloadIntervalMs = options.reloadIntervalMs ?? 1000;
   const now = options.now ?? Date.now;
+  let version = await catalog.version();
   let registry = buildModelRegistry(await loadDefinitions(catalog));
   const listeners = new Set<(registry: ModelRegistry) => void>();
   const publish = (next: ModelRegistry) => {
@@ -94,7 +97,7 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
     return run;
   };
   const apply = async (change: ModelChange) => {
-    await catalog.write({
+    version = await catalog.write({
       putFiles: change.putFiles.map((f) => [f.name, toBinary(FileDescriptorProtoSchema, f)] as const),
       putSchemas: change.putSchemas.map(([name, schema]) => [name, JSON.stringify(schema)] as const),
       deleteFiles: change.deleteFiles,
@@ -107,12 +110,18 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
    * change of this server is lost; changes plan against what it loads.
    */
   const reload = async () => {
+    // The version first: a change landing during the load is seen again at the next check.
+    version = await catalog.version();
     const definitions = await loadDefinitions(catalog, registry.definitions);
     if (!sameDefinitions(definitions, registry.definitions))
       publish(buildModelRegistry(definitions, registry));
   };
   let reloading: Promise<void> | undefined;
   let lastReload = Number.NEGATIVE_INFINITY;
+  let lastVersionCheck = now();
+  const reloadIfChanged = async () => {
+    if ((await catalog.version()) !== version) await reload();
+  };
 
   const models: Models = {
     current: () => registry,
@@ -127,13 +136,15 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
       return model;
     },
     refresh(names) {
+      const t = now();
       let missing = false;
       for (const name of names) missing ||= name !== "" && registry.get(name) === undefined;
-      if (!missing) return Promise.resolve();
+      const full = missing && t - lastReload >= reloadIntervalMs;
+      if (!full && t - lastVersionCheck < reloadIntervalMs) return reloading ?? Promise.resolve();
       if (reloading) return reloading;
-      if (now() - lastReload < reloadIntervalMs) return Promise.resolve();
-      lastReload = now();
-      reloading = serialized(reload).finally(() => {
+      lastVersionCheck = t;
+      if (full) lastReload = t;
+      reloading = serialized(full ? reload : reloadIfChanged).finally(() => {
         reloading = undefined;
       });
       return reloading;

@@ -1,3 +1,4 @@
+import { parseBackendSpec } from "../backend/open-backend.js";
 import type { ModeName } from "../codec/typed-value.js";
 import { defaultDecodePoolOptions } from "./decode/decode-pool.js";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "./observe/logger.js";
@@ -17,10 +18,12 @@ export interface ServerOptions {
    */
   readonly port: number;
   /**
-   * Storage backend: "leveldb" (embedded, persistent) or "memory" (lost at exit).
+   * Storage backend (`--backend`, ANYKV_BACKEND): `leveldb:PATH` (embedded, persistent; plain
+   * `leveldb` uses `data`), `memory:` (lost at exit), `redis://…` / `rediss://…` or
+   * `postgres://…` (shared by several anykv servers). See src/backend/open-backend.ts.
    * @default "leveldb"
    */
-  readonly backend: "leveldb" | "memory";
+  readonly backend: string;
   /**
    * LevelDB data directory; created when missing.
    * @default "./data"
@@ -121,6 +124,13 @@ export interface ServerOptions {
    * @default 3600000 (1 hour)
    */
   readonly watchRetentionMs: number;
+  /**
+   * A Watch that was sent nothing for this long while other keys changed gets a progress
+   * notification, so that its client's resume point moves on (`--watch-progress-interval`);
+   * 0 for none.
+   * @default 10000 (10 s)
+   */
+  readonly watchProgressMs: number;
   /**
    * Most payload bytes (str, bytes, big ints; shared references counted each time) that a stored
    * value may decode to per byte of its stored form, past the first MiB; RESOURCE_EXHAUSTED
@@ -290,6 +300,7 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   shutdownTimeoutMs: 10_000,
   watchRetention: 10_000,
   watchRetentionMs: 3_600_000,
+  watchProgressMs: 10_000,
   maxDecodeExpansion: 64,
   maxDecodeNodes: 2_000_000,
   maxIntDigits: 4300,
@@ -317,8 +328,11 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
     throw new RangeError(`invalid configuration: ${why}`);
   };
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) fail(`port ${o.port} is not 0 to 65535`);
-  if (o.backend !== "leveldb" && o.backend !== "memory")
-    fail(`backend "${String(o.backend)}" is not leveldb or memory`);
+  try {
+    parseBackendSpec(o.backend, o.data);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
   if (o.sync !== "always" && o.sync !== "none") fail(`sync "${String(o.sync)}" is not always or none`);
   if (!(o.defaultTtlMs >= 0)) fail("the default TTL must not be negative");
   if (!["auto", "raw", "json", "pickle"].includes(o.defaultMode))
@@ -334,6 +348,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   if (!(Number.isInteger(o.watchRetention) && o.watchRetention >= 0))
     fail("watch retention must be a whole number of events, 0 or more");
   if (!(o.watchRetentionMs >= 0)) fail("watch retention age must not be negative");
+  if (!(o.watchProgressMs >= 0)) fail("the watch progress interval must not be negative");
   for (const [name, value] of [
     ["max decode expansion", o.maxDecodeExpansion],
     ["max decode nodes", o.maxDecodeNodes],

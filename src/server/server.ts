@@ -6,9 +6,7 @@ import { createRegistry, type Registry } from "@bufbuild/protobuf";
 import type { Code, ConnectError, ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
-import type { Backend } from "../backend/backend.js";
-import { openLevelBackend } from "../backend/leveldb-backend.js";
-import { createMemoryBackend } from "../backend/memory-backend.js";
+import { openBackend } from "../backend/open-backend.js";
 import { Store } from "../store/store.js";
 import { answeredWithoutHost, createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
@@ -73,6 +71,8 @@ export interface RunningServer {
    * leaves what was in force.
    */
   reload(): Promise<void>;
+  /** The backend, for logs: "LevelDB in ./data", "redis://user:***@host:6379", … (never a password). */
+  readonly backendDescription: string;
   /** Stops accepting, lets in-flight calls finish (up to shutdownTimeoutMs), closes the store. */
   close(): Promise<void>;
 }
@@ -105,10 +105,10 @@ export async function startServer(
   const logger = options.logger ?? createLogger({ level: o.logLevel });
   const metrics = createMetrics();
   const onInternal = (err: unknown) => logger.error({ err }, "internal error");
-  const engine: Backend =
-    o.backend === "memory"
-      ? createMemoryBackend()
-      : await openLevelBackend({ location: o.data, sync: o.sync });
+  const { backend: engine, description: backendDescription } = await openBackend(o.backend, {
+    data: o.data,
+    sync: o.sync,
+  });
   const backend = countBackendErrors(engine, (operation) => metrics.backendError(operation));
   const store = new Store(backend, {
     defaultTtlMs: o.defaultTtlMs,
@@ -116,6 +116,7 @@ export async function startServer(
     maxKeyBytes: o.maxKeyBytes,
     watchRetentionEvents: o.watchRetention,
     watchRetentionMs: o.watchRetentionMs,
+    watchProgressMs: o.watchProgressMs,
     watchBufferBytes: o.maxStreamBufferBytes,
     reports: createBackgroundReports(logger, metrics),
   });
@@ -242,6 +243,7 @@ export async function startServer(
     metricsUrl: separate?.url ?? `${listener.url}${METRICS_PATH}`,
     auth,
     reload,
+    backendDescription,
     close() {
       hangup.stop();
       closing ??= listener.close().then(async () => {

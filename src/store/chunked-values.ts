@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Backend, ChunkManifest, WriteOp } from "../backend/backend.js";
 import { AnykvError } from "../errors.js";
 import { chunkKey, systemRecord, UPLOADS, uploadKey } from "./system-keys.js";
+import { UPLOAD_LEASE_MS, type UploadLease, uploadLeaseName } from "./upload-lease.js";
 
 /** What writeChunks stored: a small value to keep inline, or the manifest of its chunks. */
 export type WrittenValue =
@@ -9,7 +10,6 @@ export type WrittenValue =
   | { readonly manifest: ChunkManifest; readonly sha256: string };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Stores the bytes of `source` as chunks of `chunkBytes` under a fresh upload
@@ -17,14 +17,18 @@ const decoder = new TextDecoder();
  * chunks are written (so memory holds about one chunk). The first write also
  * stores an upload marker; the record that will point to the chunks removes
  * it in its own write (record-writes.ts), so a marker left behind always means
- * unreferenced chunks. A value that fits one chunk is returned inline and
- * nothing is written. On failure the chunks written so far are removed.
+ * unreferenced chunks. The upload's lease is taken before the marker is
+ * written and renewed until the caller releases it (after the commit), so a
+ * clean-up never takes the chunks of an upload still in progress. A value that
+ * fits one chunk is returned inline and nothing is written. On failure the
+ * chunks written so far are removed.
  */
 export async function writeChunks(
   backend: Backend,
   source: AsyncIterable<Uint8Array>,
   chunkBytes: number,
   owner: { namespace: string; key: string; startedAt: number },
+  lease: UploadLease,
 ): Promise<WrittenValue> {
   const id = randomUUID().replaceAll("-", "");
   const hash = createHash("sha256");
@@ -35,6 +39,8 @@ export async function writeChunks(
   const flush = async (bytes: number) => {
     const chunk = take(bytes);
     const ops: WriteOp[] = [{ type: "put", key: chunkKey(id, count), record: systemRecord(chunk) }];
+    if (count === 0) await lease.take(id);
+    lease.check();
     if (count === 0) {
       const marker = encoder.encode(JSON.stringify(owner));
       ops.push({ type: "put", key: uploadKey(id), record: systemRecord(marker) });
@@ -115,16 +121,24 @@ export async function discardUpload(backend: Backend, id: string): Promise<void>
 }
 
 /**
- * Removes the chunks of uploads that never committed: those whose marker is
- * older than `startedBefore` (a crashed server's, when this one started
- * after it). Returns how many uploads it removed.
+ * Removes the chunks of uploads that will never commit: those whose upload
+ * lease `cleaner` can take, because their uploader (on any server sharing the
+ * backend) stopped renewing it, having crashed or stopped. Returns how many
+ * uploads it removed.
  */
-export async function cleanupUploads(backend: Backend, startedBefore: number): Promise<number> {
-  const orphans: string[] = [];
-  for await (const [key, record] of backend.scan(UPLOADS)) {
-    const owner = JSON.parse(decoder.decode(record.value)) as { startedAt?: number };
-    if ((owner.startedAt ?? 0) < startedBefore) orphans.push(key.slice(1));
+export async function cleanupUploads(backend: Backend, cleaner: string): Promise<number> {
+  const markers: string[] = [];
+  for await (const [key] of backend.scan(UPLOADS)) markers.push(key.slice(1));
+  let removed = 0;
+  for (const id of markers) {
+    const name = uploadLeaseName(id);
+    if (!(await backend.lease(name, cleaner, UPLOAD_LEASE_MS))) continue;
+    try {
+      await discardUpload(backend, id);
+      removed++;
+    } finally {
+      await backend.releaseLease(name, cleaner);
+    }
   }
-  for (const id of orphans) await discardUpload(backend, id);
-  return orphans.length;
+  return removed;
 }

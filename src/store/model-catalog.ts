@@ -10,8 +10,13 @@ import { createPrefixedBackend } from "../backend/prefixed-backend.js";
 export interface ModelCatalog {
   /** Everything stored: file name → FileDescriptorProto bytes, model name → JSON Schema text. */
   load(): Promise<{ files: Map<string, Uint8Array>; schemas: Map<string, string> }>;
-  /** One atomic write of a registration or deletion. */
-  write(change: CatalogChange): Promise<void>;
+  /** One atomic write of a registration or deletion; returns the catalog's new version. */
+  write(change: CatalogChange): Promise<number>;
+  /**
+   * The catalog's version: the revision of its last change, by any server sharing the backend
+   * (0 before the first). One read: servers compare it to know when to reload.
+   */
+  version(): Promise<number>;
 }
 
 export interface CatalogChange {
@@ -24,6 +29,8 @@ export interface CatalogChange {
 export const MODEL_KEY_PREFIX = "m\u0000";
 const FILE = "file:";
 const SCHEMA = "schema:";
+// Rewritten by every catalog change, in the same atomic write: its record's revision is the version.
+const VERSION = "version";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -33,7 +40,9 @@ export function createModelCatalog(backend: Backend, now: () => number = Date.no
     const t = now();
     return { value, meta: { codec, kind: "", model: "", contentType, createdAt: t, updatedAt: t } };
   };
+  const version = async () => (await view.get(VERSION))?.meta.revision ?? 0;
   return {
+    version,
     async load() {
       const files = new Map<string, Uint8Array>();
       const schemas = new Map<string, string>();
@@ -62,7 +71,9 @@ export function createModelCatalog(backend: Backend, now: () => number = Date.no
         ...(change.deleteFiles ?? []).map((name): WriteOp => ({ type: "del", key: FILE + name })),
         ...(change.deleteSchemas ?? []).map((name): WriteOp => ({ type: "del", key: SCHEMA + name })),
       ];
-      if (ops.length > 0) await view.write(ops);
+      if (ops.length === 0) return version();
+      ops.push({ type: "put", key: VERSION, record: record(new Uint8Array(), "", "") });
+      return view.write(ops);
     },
   };
 }

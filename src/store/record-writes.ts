@@ -1,7 +1,5 @@
 import type { StoredRecord, WriteOp } from "../backend/backend.js";
-import { isLive, toEntry } from "./store-write.js";
 import { chunkKey, expiryKey, recordKey, systemRecord, uploadKey } from "./system-keys.js";
-import type { ChangeEvent } from "./watch-hub.js";
 
 /** A write of one record of a namespace, with the record it replaces or removes (raw: expired ones too). */
 export interface RecordWrite {
@@ -36,43 +34,4 @@ export function recordOps(writes: readonly RecordWrite[]): WriteOp[] {
       out.push({ type: "del", key: uploadKey(next.chunks.id) });
   }
   return out;
-}
-
-/**
- * The change events of record writes under `revision`: a put, a delete, or an
- * expiry (the sweep's deletes, and any write that finds the old record
- * expired: a put over it reports the expiry first).
- */
-export function changeEvents(
-  writes: readonly RecordWrite[],
-  revision: number,
-  expiring: boolean,
-  now: number,
-): ChangeEvent[] {
-  // A plain loop with object literals: this runs for every key of every write (a PutMany of
-  // 1000 builds 1000 events), and spreads and flatMap's arrays showed in its profile.
-  const events: ChangeEvent[] = [];
-  for (const { namespace, op, previous } of writes) {
-    const key = op.key;
-    if (previous) {
-      const lapsed = expiring || !isLive(previous, now);
-      // A put over a live record replaces it without a removal event.
-      if (op.type === "del" || lapsed)
-        events.push({
-          type: lapsed ? "expire" : "delete",
-          namespace,
-          key,
-          revision,
-          entry: toEntry(namespace, key, previous),
-        });
-    }
-    if (op.type === "put") {
-      const entry = toEntry(namespace, key, {
-        value: op.record.value,
-        meta: { ...op.record.meta, revision },
-      });
-      events.push({ type: "put", namespace, key, revision, entry });
-    }
-  }
-  return events;
 }

@@ -31,20 +31,27 @@ export interface StoreOptions {
    */
   readonly chunkBytes: number;
   /**
-   * Most events the watch ring keeps for watchers that resume (--watch-retention).
+   * Most events the change log keeps for watchers that resume (--watch-retention); the
+   * server holding the maintenance lease compacts the log past older ones.
    * @default 10000
    */
   readonly watchRetentionEvents: number;
   /**
-   * Oldest event the watch ring keeps, in milliseconds (--watch-retention-age).
+   * Oldest change log entry kept, in milliseconds (--watch-retention-age).
    * @default 3600000 (1 hour)
    */
   readonly watchRetentionMs: number;
   /**
-   * Most bytes of values the watch ring keeps (it holds the written values by reference).
+   * Most bytes of change log entries kept (their values included).
    * @default 67108864 (64 MiB)
    */
   readonly watchRetentionBytes: number;
+  /**
+   * A watch that was sent nothing for this long while other keys changed gets a progress
+   * notification, so that its resume point moves on (etcd's progress_notify); 0 for none.
+   * @default 10000
+   */
+  readonly watchProgressMs: number;
   /**
    * Most bytes of events one live watch may have waiting to be read; a watch further behind ends
    * with LIMIT_EXCEEDED naming the revision to resume from (--max-stream-buffer-bytes).
@@ -74,6 +81,7 @@ export const defaultStoreOptions: StoreOptions = Object.freeze({
   watchRetentionMs: 3_600_000,
   watchRetentionBytes: 64 * 1024 * 1024,
   watchBufferBytes: 4 * 1024 * 1024,
+  watchProgressMs: 10_000,
   now: Date.now,
 });
 
@@ -89,5 +97,6 @@ export function resolveStoreOptions(options: Partial<StoreOptions> = {}): StoreO
   if (!(resolved.watchRetentionMs >= 0)) throw new RangeError("watchRetentionMs must be 0 or more");
   if (!(resolved.watchRetentionBytes >= 0)) throw new RangeError("watchRetentionBytes must be 0 or more");
   if (!(resolved.watchBufferBytes >= 1)) throw new RangeError("watchBufferBytes must be at least 1");
+  if (!(resolved.watchProgressMs >= 0)) throw new RangeError("watchProgressMs must be 0 or more");
   return resolved;
 }

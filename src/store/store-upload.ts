@@ -1,6 +1,7 @@
 import type { Backend } from "../backend/backend.js";
 import { discardUpload, writeChunks } from "./chunked-values.js";
 import { commit, type Entry, type PutOptions, type WriteTarget } from "./store-write.js";
+import { holdUploadLease, type UploadLease } from "./upload-lease.js";
 import { checkCondition, hasCondition } from "./write-conditions.js";
 
 export interface UploadOptions extends PutOptions {
@@ -40,7 +41,7 @@ export async function uploadValue(
   backend: Backend,
   key: string,
   source: AsyncIterable<Uint8Array>,
-  options: UploadOptions & { readonly chunkBytes: number },
+  options: UploadOptions & { readonly chunkBytes: number; readonly holder: string },
 ): Promise<UploadResult> {
   if (hasCondition(options)) {
     const current = await target.get(key);
@@ -48,7 +49,24 @@ export async function uploadValue(
     checkCondition(target.namespace, key, options, live ? current.meta.revision : undefined);
   }
   const owner = { namespace: target.namespace, key, startedAt: target.now() };
-  const written = await writeChunks(backend, source, options.chunkBytes, owner);
+  const lease = holdUploadLease(backend, options.holder);
+  try {
+    return await commitUpload(target, backend, key, source, options, owner, lease);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function commitUpload(
+  target: WriteTarget & { readonly namespace: string },
+  backend: Backend,
+  key: string,
+  source: AsyncIterable<Uint8Array>,
+  options: UploadOptions & { readonly chunkBytes: number; readonly holder: string },
+  owner: { namespace: string; key: string; startedAt: number },
+  lease: UploadLease,
+): Promise<UploadResult> {
+  const written = await writeChunks(backend, source, options.chunkBytes, owner, lease);
   const size = "inline" in written ? written.inline.length : written.manifest.size;
   try {
     options.verify?.({ sha256: written.sha256, size });
@@ -61,7 +79,15 @@ export async function uploadValue(
       contentType: options.contentType || (options.imported ? "" : "application/octet-stream"),
       ...("manifest" in written ? { chunks: written.manifest } : {}),
     };
-    const { contentType: _, verify: __, imported: ___, ...putOptions } = options;
+    const {
+      contentType: _,
+      verify: __,
+      imported: ___,
+      chunkBytes: ____,
+      holder: _____,
+      ...putOptions
+    } = options;
+    await lease.confirm();
     const { results } = await commit(target, [{ type: "put", key, input, ...putOptions }]);
     const result = results[0];
     if (result?.type !== "put") throw new Error("unreachable: an upload without its put");

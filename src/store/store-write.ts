@@ -7,6 +7,7 @@ import type {
   WriteOp,
 } from "../backend/backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
+import { type CallOptions, RETRY, retryOnConflict } from "./conflict-retry.js";
 import { checkCondition, hasCondition, type WriteCondition } from "./write-conditions.js";
 
 /** The bytes a put writes and how they were made (the codec's output). */
@@ -64,6 +65,8 @@ export interface WriteResult {
 export interface WriteTarget {
   readonly namespace: string;
   readonly defaultTtlMs: number;
+  /** The call's options: its conflict retries stop when its signal aborts. */
+  readonly call?: CallOptions | undefined;
   now(): number;
   get(key: string): Promise<StoredRecord | undefined>;
   getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
@@ -77,53 +80,58 @@ export interface WriteTarget {
  * read (every op's: the write also moves their expiry index entries and
  * frees their chunks), so a writer slipping in between makes it retry (and
  * a caller's condition then fails with CONFLICT). Expired
- * records count as absent, but the condition pins their raw revision.
+ * records count as absent, but the condition pins their raw revision. The
+ * retries are bounded, back off and stop when the call is cancelled
+ * (conflict-retry.ts).
  */
-export async function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
-  for (;;) {
-    const now = target.now();
-    const records = await target.getMany(ops.map((op) => op.key));
-    const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
-    ops.forEach((op, i) => {
-      if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
-    });
-    const writes: RecordOp[] = [];
-    const pins: Condition[] = [];
-    const puts = ops.map((op, i) => {
-      const record = records[i];
-      // Every op is pinned to the record read: the write removes that record's expiry
-      // index entry and chunks, so it must be the one replaced.
-      pins.push({ key: op.key, revision: record?.meta.revision ?? null });
-      if (op.type === "del") {
-        if (record) writes.push({ type: "del", key: op.key, previous: record });
-        return undefined;
-      }
-      const put = newRecord(target, op, live[i], now);
-      writes.push({ type: "put", key: op.key, record: put, previous: record });
-      return put;
-    });
-    if (writes.length === 0) {
-      return { revision: 0, results: ops.map(() => ({ type: "del", deleted: false, revision: 0 })) };
+export function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
+  const what = ops.length === 1 ? `the write of key "${ops[0]!.key}"` : `a write of ${ops.length} keys`;
+  return retryOnConflict(what, () => attempt(target, ops), target.call);
+}
+
+async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult | typeof RETRY> {
+  const now = target.now();
+  const records = await target.getMany(ops.map((op) => op.key));
+  const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
+  ops.forEach((op, i) => {
+    if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
+  });
+  const writes: RecordOp[] = [];
+  const pins: Condition[] = [];
+  const puts = ops.map((op, i) => {
+    const record = records[i];
+    // Every op is pinned to the record read: the write removes that record's expiry
+    // index entry and chunks, so it must be the one replaced.
+    pins.push({ key: op.key, revision: record?.meta.revision ?? null });
+    if (op.type === "del") {
+      if (record) writes.push({ type: "del", key: op.key, previous: record });
+      return undefined;
     }
-    let revision: number;
-    try {
-      revision = await target.write(writes, pins);
-    } catch (err) {
-      if (isAnykvError(err, "CONFLICT")) continue;
-      throw err;
-    }
-    const results = ops.map((op, i): OpResult => {
-      const put = puts[i];
-      if (put)
-        return {
-          type: "put",
-          entry: toEntry(target.namespace, op.key, { ...put, meta: { ...put.meta, revision } }),
-        };
-      const previous = live[i] && toEntry(target.namespace, op.key, live[i]);
-      return { type: "del", deleted: !!previous, revision: previous ? revision : 0, previous };
-    });
-    return { revision, results };
+    const put = newRecord(target, op, live[i], now);
+    writes.push({ type: "put", key: op.key, record: put, previous: record });
+    return put;
+  });
+  if (writes.length === 0) {
+    return { revision: 0, results: ops.map(() => ({ type: "del", deleted: false, revision: 0 })) };
   }
+  let revision: number;
+  try {
+    revision = await target.write(writes, pins);
+  } catch (err) {
+    if (isAnykvError(err, "CONFLICT")) return RETRY;
+    throw err;
+  }
+  const results = ops.map((op, i): OpResult => {
+    const put = puts[i];
+    if (put)
+      return {
+        type: "put",
+        entry: toEntry(target.namespace, op.key, { ...put, meta: { ...put.meta, revision } }),
+      };
+    const previous = live[i] && toEntry(target.namespace, op.key, live[i]);
+    return { type: "del", deleted: !!previous, revision: previous ? revision : 0, previous };
+  });
+  return { revision, results };
 }
 
 /** Fails with INVALID_ARGUMENT when a key appears twice: a batch's conditions must be unambiguous. */

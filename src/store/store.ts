@@ -1,13 +1,17 @@
+import { randomUUID } from "node:crypto";
 import type { Backend, Condition, StoredRecord } from "../backend/backend.js";
 import { createPrefixedBackend } from "../backend/prefixed-backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
 import { type Periodic, runPeriodically, warningReports } from "./background-tasks.js";
+import { encodeChange } from "./change-encoding.js";
 import { cleanupUploads, readChunks } from "./chunked-values.js";
+import { type CallOptions, RETRY, retryOnConflict } from "./conflict-retry.js";
 import { type SweepTarget, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
 import { type KeyListingSource, keyPages } from "./key-listing.js";
 import { checkNamespace, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
-import { changeEvents, type RecordWrite, recordOps } from "./record-writes.js";
+import { createLogCompactor, type LogCompactor } from "./log-compaction.js";
+import { type RecordWrite, recordOps } from "./record-writes.js";
 import { deleteEntries, writeEach } from "./store-batch.js";
 import { resolveStoreOptions, type StoreOptions } from "./store-options.js";
 import { type UploadOptions, type UploadResult, uploadValue } from "./store-upload.js";
@@ -47,6 +51,13 @@ export interface DeleteResult {
 /** Why a write touched the backend; the hook for change events (watch) and the expiry index. */
 export type WriteCause = "write" | "expire";
 
+/** The lease of the one process (of those sharing the backend) that sweeps and compacts. */
+const MAINTENANCE_LEASE = "anykv:maintenance";
+// Upload clean-up runs at the first maintenance tick, then every this many ticks.
+const UPLOAD_CLEANUP_TICKS = 60;
+
+export type { CallOptions } from "./conflict-retry.js";
+
 // Namespace n's keys live under "d" + n + NUL: namespaces may not contain NUL, so
 // no namespace's keys run into another's. The other key spaces: system-keys.ts.
 const namespacePrefix = (namespace: string) => `d${namespace}\u0000`;
@@ -70,35 +81,58 @@ export class Store {
   private readonly views = new Map<string, Backend>();
   private sweeper: Periodic | undefined;
   private readonly hub: WatchHub;
-  private readonly startedAt: number;
+  private readonly compactor: LogCompactor;
+  /** Who this store is in the backend's leases (one per store, so per server process). */
+  readonly holder = randomUUID();
+  private ticks = 0;
 
   constructor(
     readonly backend: Backend,
     options: Partial<StoreOptions> = {},
   ) {
     this.options = resolveStoreOptions(options);
-    this.startedAt = this.options.now();
-    // An empty write tells the store's revision at start: the watch ring holds nothing older.
-    // It is queued before any other write of this store.
-    this.hub = new WatchHub(
+    // Watch tails the backend's change log (watch-hub.ts); its progress timing is real time.
+    this.hub = new WatchHub(backend, {
+      watcherBytes: this.options.watchBufferBytes,
+      progressMs: this.options.watchProgressMs,
+    });
+    this.compactor = createLogCompactor(
+      backend,
       {
         events: this.options.watchRetentionEvents,
         ageMs: this.options.watchRetentionMs,
         bytes: this.options.watchRetentionBytes,
-        watcherBytes: this.options.watchBufferBytes,
       },
       this.options.now,
-      backend.write([]),
     );
-    // The first sweep also removes the chunks of uploads a previous server left unfinished (tried
-    // again with backoff until it succeeds); every sweep reads only the due part of the expiry index.
+    // The maintenance tick (the first one also removes the chunks of uploads whose uploader is
+    // gone), retried with backoff after a failure, reported through `reports`.
     if (this.options.sweepIntervalMs > 0)
       this.sweeper = runPeriodically(
         this.options.sweepIntervalMs,
-        [() => this.recover(), () => this.sweepExpired()],
+        [() => this.maintain(true), () => this.maintain(false)],
         ["recovery", "expiry sweep"],
         this.options.reports ?? warningReports,
       );
+  }
+
+  /**
+   * One tick of background work, done by the one process holding the maintenance lease (the
+   * others only try to take it): the chunks of uploads whose uploader is gone (at the first
+   * tick it holds the lease, and every so often), the expiry sweep (each expiry one event), and
+   * the change log's compaction by the retention options. Resolves to the keys it expired.
+   */
+  private async maintain(first: boolean): Promise<number> {
+    const leaseMs = Math.max(5 * this.options.sweepIntervalMs, 5000);
+    if (!(await this.backend.lease(MAINTENANCE_LEASE, this.holder, leaseMs))) {
+      this.compactor.reset(); // another process compacts: start over when this one takes over
+      this.ticks = 0;
+      return 0;
+    }
+    const expired =
+      first || this.ticks++ % UPLOAD_CLEANUP_TICKS === 0 ? await this.recover() : await this.sweepExpired();
+    await this.compactLog();
+    return expired;
   }
 
   /** Checks and normalizes a key; INVALID_KEY when it breaks the rules. */
@@ -113,15 +147,26 @@ export class Store {
   }
 
   /** Stores a value; with a condition (if_revision / if_absent), CONFLICT and nothing changes when it fails. */
-  async put(namespace: string, key: string, input: PutInput, options: PutOptions = {}): Promise<Entry> {
-    const [result] = (await this.write(namespace, [{ type: "put", key, input, ...options }])).results;
+  async put(
+    namespace: string,
+    key: string,
+    input: PutInput,
+    options: PutOptions = {},
+    call?: CallOptions,
+  ): Promise<Entry> {
+    const [result] = (await this.write(namespace, [{ type: "put", key, input, ...options }], call)).results;
     if (result?.type !== "put") throw new Error("unreachable: a put without its result");
     return result.entry;
   }
 
   /** Deletes a key; deleting nothing is not an error. A failed condition is CONFLICT. */
-  async delete(namespace: string, key: string, condition: WriteCondition = {}): Promise<DeleteResult> {
-    const [result] = (await this.write(namespace, [{ type: "del", key, ...condition }])).results;
+  async delete(
+    namespace: string,
+    key: string,
+    condition: WriteCondition = {},
+    call?: CallOptions,
+  ): Promise<DeleteResult> {
+    const [result] = (await this.write(namespace, [{ type: "del", key, ...condition }], call)).results;
     if (result?.type !== "del") throw new Error("unreachable: a delete without its result");
     return { deleted: result.deleted, revision: result.revision };
   }
@@ -130,18 +175,22 @@ export class Store {
    * Applies ops atomically under one revision, conditions included: all or
    * nothing. Each key may appear once (INVALID_ARGUMENT otherwise).
    */
-  async write(namespace: string, ops: readonly StoreOp[]): Promise<WriteResult> {
+  async write(namespace: string, ops: readonly StoreOp[], call?: CallOptions): Promise<WriteResult> {
     const normalized = ops.map((op) => this.checkOp(op));
     checkUniqueKeys(normalized);
-    return commit(this.target(namespace), normalized);
+    return commit(this.target(namespace, call), normalized);
   }
 
   /**
    * Applies ops in order, each on its own (PutMany, DeleteMany): an op that
    * fails yields its error and the others go on. See writeEach.
    */
-  writeEach(namespace: string, ops: readonly StoreOp[]): Promise<Array<OpResult | AnykvError>> {
-    return writeEach(this.target(namespace), ops, (op) => this.checkOp(op));
+  writeEach(
+    namespace: string,
+    ops: readonly StoreOp[],
+    call?: CallOptions,
+  ): Promise<Array<OpResult | AnykvError>> {
+    return writeEach(this.target(namespace, call), ops, (op) => this.checkOp(op));
   }
 
   /**
@@ -153,27 +202,32 @@ export class Store {
     namespace: string,
     key: string,
     inspect?: (entry: Entry) => void | Promise<void>,
+    call?: CallOptions,
   ): Promise<Entry | undefined> {
     const k = this.key(key);
     const view = this.view(namespace);
-    for (;;) {
-      const record = await view.get(k);
-      if (!record) return undefined;
-      const live = this.live(record);
-      if (live) await inspect?.(toEntry(namespace, k, record));
-      try {
-        await this.writeRecords(
-          namespace,
-          [{ type: "del", key: k, previous: record }],
-          [{ key: k, revision: record.meta.revision }],
-        );
-      } catch (err) {
-        if (isAnykvError(err, "CONFLICT")) continue;
-        throw err;
-      }
-      // An expired record is removed as a side effect, but it was not there for the caller.
-      return live ? toEntry(namespace, k, record) : undefined;
-    }
+    return retryOnConflict(
+      `pop of key "${k}"`,
+      async () => {
+        const record = await view.get(k);
+        if (!record) return undefined;
+        const live = this.live(record);
+        if (live) await inspect?.(toEntry(namespace, k, record));
+        try {
+          await this.writeRecords(
+            namespace,
+            [{ type: "del", key: k, previous: record }],
+            [{ key: k, revision: record.meta.revision }],
+          );
+        } catch (err) {
+          if (isAnykvError(err, "CONFLICT")) return RETRY;
+          throw err;
+        }
+        // An expired record is removed as a side effect, but it was not there for the caller.
+        return live ? toEntry(namespace, k, record) : undefined;
+      },
+      call,
+    );
   }
 
   async exists(namespace: string, key: string): Promise<boolean> {
@@ -248,19 +302,21 @@ export class Store {
     return uploadValue(this.target(namespace), this.backend, k, source, {
       ...options,
       chunkBytes: this.options.chunkBytes,
+      holder: this.holder,
     });
   }
 
   /**
    * The changes under a prefix, one group per revision, from `startRevision`
-   * (COMPACTED when it is older than the retention window). The first group
-   * has no events and the store's revision. Needs a backend that only this
-   * server writes to (capabilities.shared false).
+   * (COMPACTED when it is older than the change log's compaction point), and
+   * progress notifications while the prefix is quiet. The first group has no
+   * events and the store's revision. Reads the backend's change log, so it
+   * sees the writes of every server sharing the backend (capabilities.changeFeed).
    */
   async *watch(namespace: string, options: WatchOptions = {}): AsyncGenerator<RevisionEvents> {
     checkNamespace(namespace);
-    if (this.backend.capabilities.shared)
-      throw new AnykvError("UNIMPLEMENTED", "watch needs a backend that only this server writes to");
+    if (!this.backend.capabilities.changeFeed)
+      throw new AnykvError("UNIMPLEMENTED", "watch needs a backend with a change feed");
     const prefix = normalizePrefix(options.prefix ?? "", this.options.maxKeyBytes);
     yield* this.hub.watch(options.startRevision ?? 0, namespace, prefix, options.signal);
   }
@@ -303,21 +359,30 @@ export class Store {
   }
 
   /**
-   * After a start: the chunks of uploads that an earlier server never committed, then a sweep.
-   * The sweep reads the index, not every record: every record has been written together with
-   * its index entry (one atomic write), so a scan at each start would only cost time.
+   * The chunks of uploads whose uploader is gone (its upload lease expired: a crashed or
+   * stopped server's, on any server sharing the backend), then a sweep. The sweep reads the
+   * index, not every record: every record has been written together with its index entry
+   * (one atomic write), so a scan at each start would only cost time.
    */
   async recover(): Promise<number> {
-    // On a shared backend other servers' uploads may be in flight: only day-old ones are orphans.
-    const shared = this.backend.capabilities.shared;
-    await cleanupUploads(this.backend, shared ? this.options.now() - 86_400_000 : this.startedAt);
+    await cleanupUploads(this.backend, `${this.holder}:clean-up`);
     return this.sweepExpired();
+  }
+
+  /**
+   * Compacts the change log by the retention options (watchRetention*), as the maintenance
+   * tick does. Returns the compaction point.
+   */
+  compactLog(): Promise<number> {
+    return this.compactor.run();
   }
 
   async close(): Promise<void> {
     this.sweeper?.stop();
     this.sweeper = undefined;
     this.hub.close();
+    // Another server takes the maintenance over at once, not after the lease expires.
+    await this.backend.releaseLease(MAINTENANCE_LEASE, this.holder).catch(() => undefined);
     await this.backend.close();
   }
 
@@ -340,21 +405,26 @@ export class Store {
     );
   }
 
-  /** Record writes of any namespaces as one atomic backend write (record-writes.ts), then their events. */
-  private async writeAll(
+  /**
+   * Record writes of any namespaces as one atomic backend write (record-writes.ts), with their
+   * change events encoded once into the same write's change log entry: no extra read or write.
+   */
+  private writeAll(
     writes: readonly RecordWrite[],
     conditions: readonly Condition[],
     cause: WriteCause,
   ): Promise<number> {
-    const revision = await this.backend.write(recordOps(writes), conditions);
-    this.hub.publish(revision, changeEvents(writes, revision, cause === "expire", this.options.now()));
-    return revision;
+    const change = this.backend.capabilities.changeFeed
+      ? encodeChange(writes, cause === "expire", this.options.now())
+      : undefined;
+    return this.backend.write(recordOps(writes), conditions, change);
   }
 
-  private target(namespace: string): WriteTarget {
+  private target(namespace: string, call?: CallOptions): WriteTarget {
     const view = this.view(namespace);
     return {
       namespace,
+      call,
       defaultTtlMs: this.options.defaultTtlMs,
       now: this.options.now,
       get: (key: string) => view.get(key),

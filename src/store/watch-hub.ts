@@ -1,4 +1,6 @@
+import type { Backend } from "../backend/backend.js";
 import { AnykvError } from "../errors.js";
+import { decodeChange } from "./change-encoding.js";
 import { isUnderPrefix } from "./keys.js";
 import type { Entry } from "./store-write.js";
 
@@ -12,26 +14,28 @@ export interface ChangeEvent {
   readonly entry: Entry;
 }
 
-/** The events of one revision (one atomic write). */
+/**
+ * The events of one revision (one atomic write), or a progress notification: no events, and
+ * `revision` says that every change up to it under the watched prefix has been reported.
+ */
 export interface RevisionEvents {
   readonly revision: number;
   readonly events: readonly ChangeEvent[];
+  readonly progress?: boolean;
 }
 
-/** How much history the hub keeps for watchers that resume. */
-export interface WatchRetention {
-  /** Most events kept. */
-  readonly events: number;
-  /** Oldest event kept, in milliseconds. */
-  readonly ageMs: number;
-  /** Most bytes of values kept (values of events are held by reference). */
-  readonly bytes: number;
+/** How the hub serves its watchers. */
+export interface WatchHubOptions {
   /**
-   * Most bytes of events one live watcher may have waiting to be read (counted as the ring
-   * counts them); a watcher further behind is ended with LIMIT_EXCEEDED and resumes from its
-   * revision.
+   * Most bytes of events one live watcher may have waiting to be read; a watcher further
+   * behind is ended with LIMIT_EXCEEDED and resumes from its revision.
    */
   readonly watcherBytes: number;
+  /**
+   * A watcher that was sent nothing for this long while the log moved on gets a progress
+   * notification (its resume point moves past other prefixes' writes); 0 for none.
+   */
+  readonly progressMs: number;
 }
 
 /** What the hub's fan-out did, for tests and metrics. */
@@ -51,8 +55,13 @@ interface Watcher {
   readonly indexKey: string;
   readonly pending: RevisionEvents[];
   pendingBytes: number;
+  /** The last revision it was sent (or skipped past): groups at or below it are dropped. */
+  sent: number;
+  sentAt: number;
   /** Set when it fell too far behind: the first revision it did not read. */
   overflowAt: number | undefined;
+  /** Set when the tail failed: the watch ends with it (the client resumes). */
+  failure: AnykvError | undefined;
   wake: (() => void) | undefined;
 }
 
@@ -66,62 +75,79 @@ const eventBytes = (e: ChangeEvent) => EVENT_OVERHEAD_BYTES + e.entry.value.leng
 /** The index key of watchers of `prefix` in `namespace` (namespaces never contain NUL). */
 const indexKey = (namespace: string, prefix: string) => `${namespace}\u0000${prefix}`;
 
-interface Group extends RevisionEvents {
-  readonly at: number;
-  readonly bytes: number;
-}
+/** How often the tail hears from a quiet log (its progress pages). */
+const TAIL_PROGRESS_MS = 1000;
 
 /**
- * The change feed: a ring of the most recent writes' events, in revision
- * order, fed by the store's one write path. A watch first reads the ring from
- * its start revision (COMPACTED when that is older than the ring); once caught
- * up it is live: it sits in an index by namespace and path prefix, and each
- * write hands its events only to the watchers whose prefix is one of the
- * event key's path prefixes ("", "a", "a/b", … "a/b/c"), so a write costs a
- * lookup per path segment and a delivery per interested watcher, however many
- * other watchers there are. Events are shared, never copied, between watchers.
- * A live watcher with more than `watcherBytes` of events unread is ended with
- * LIMIT_EXCEEDED naming the revision to resume from.
+ * Watch, as a tail of the backend's change log. One tail per store (so per server process)
+ * follows backend.changes() from the moment the first watch starts, decodes each entry once,
+ * and fans its events out through an index of live watchers by namespace and path prefix:
+ * each event is handed only to the watchers whose prefix is one of the event key's path
+ * prefixes ("", "a", "a/b", … "a/b/c"), so a write costs a lookup per path segment and a
+ * delivery per interested watcher, however many other watchers there are; events are shared,
+ * never copied, between watchers. A watch from a past revision first reads the log itself
+ * (COMPACTED when that is older than the compaction point), then joins the tail. The log is
+ * written by every process sharing the backend, so a watch sees every server's writes, and
+ * it survives restarts. A live watcher with more than `watcherBytes` of events unread is
+ * ended with LIMIT_EXCEEDED naming the revision to resume from.
  */
 export class WatchHub {
-  /** Groups in revision order; those before `head` are evicted (undefined, so their events can be collected). */
-  private groups: (Group | undefined)[] = [];
-  private head = 0;
-  private count = 0;
-  private bytes = 0;
-  /** Events of this revision and older may be missing. */
-  private compacted = 0;
-  private latest = 0;
-  private closed = false;
   /** Live watchers by indexKey(namespace, prefix). */
   private readonly index = new Map<string, Set<Watcher>>();
+  /** The revision the tail has read up to; undefined until the first watch starts it. */
+  private position: number | undefined;
+  private tail: Promise<number> | undefined;
+  private readonly stopTail = new AbortController();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   readonly stats: WatchHubStats = { watchers: 0, deliveries: 0, lookups: 0, overflows: 0 };
 
   constructor(
-    private readonly retention: WatchRetention,
-    private readonly now: () => number,
-    /** Resolves to the store's revision when the hub starts: nothing older is retained. */
-    readonly ready: Promise<number>,
-  ) {
-    void ready.then(
-      (revision) => {
-        this.compacted = Math.max(this.compacted, revision - 1);
-        this.latest = Math.max(this.latest, revision);
-      },
-      () => undefined,
-    );
+    private readonly backend: Backend,
+    private readonly options: WatchHubOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Starts the tail (once); resolves with the revision it starts after. */
+  private startTail(): Promise<number> {
+    this.tail ??= this.backend.revision().then((start) => {
+      this.position = start;
+      void this.follow(start);
+      return start;
+    });
+    return this.tail;
   }
 
-  /** Records the events of a write; called by the store after the backend write succeeded. */
-  publish(revision: number, events: readonly ChangeEvent[]): void {
-    this.latest = Math.max(this.latest, revision);
-    if (events.length === 0) return;
-    const bytes = events.reduce((n, e) => n + eventBytes(e), 0);
-    this.groups.push({ revision, events, at: this.now(), bytes });
-    this.count += events.length;
-    this.bytes += bytes;
-    this.evict();
-    this.fanOut(revision, events);
+  private async follow(start: number): Promise<void> {
+    try {
+      const pages = this.backend.changes(start, {
+        follow: true,
+        progressMs: TAIL_PROGRESS_MS,
+        signal: this.stopTail.signal,
+      });
+      for await (const page of pages) {
+        for (const entry of page.entries)
+          this.fanOut(entry.revision, decodeChange(entry.change, entry.revision));
+        this.position = Math.max(this.position ?? 0, page.revision);
+      }
+    } catch (err) {
+      // The log could not be followed (backend down, or compacted past the tail): every live
+      // watch ends with UNAVAILABLE and its client resumes from its own revision; the next
+      // watch starts a new tail.
+      const failure = new AnykvError("UNAVAILABLE", "the change feed was interrupted; resume the watch", {
+        cause: err,
+      });
+      this.tail = undefined;
+      this.position = undefined;
+      for (const set of this.index.values()) {
+        for (const w of set) {
+          w.failure = failure;
+          w.wake?.();
+        }
+      }
+      this.index.clear();
+      this.stats.watchers = 0;
+    }
   }
 
   /** Hands each event to the live watchers of its key's path prefixes, one group per watcher. */
@@ -138,6 +164,7 @@ export class WatchHub {
         if (watchers) {
           selected ??= new Map();
           for (const w of watchers) {
+            if (revision <= w.sent) continue; // it read this revision from the log itself
             const list = selected.get(w);
             if (list) list.push(event);
             else selected.set(w, [event]);
@@ -153,7 +180,7 @@ export class WatchHub {
       this.stats.deliveries++;
       w.pending.push({ revision, events: list });
       w.pendingBytes += list.reduce((n, e) => n + eventBytes(e), 0);
-      if (w.pendingBytes > this.retention.watcherBytes) {
+      if (w.pendingBytes > this.options.watcherBytes) {
         // Too far behind: the watch ends and resumes from its first unread revision.
         this.stats.overflows++;
         w.overflowAt = w.pending[0]?.revision ?? revision;
@@ -165,12 +192,15 @@ export class WatchHub {
     }
   }
 
-  private subscribe(namespace: string, prefix: string): Watcher {
+  private subscribe(namespace: string, prefix: string, sent: number): Watcher {
     const w: Watcher = {
       indexKey: indexKey(namespace, prefix),
       pending: [],
       pendingBytes: 0,
+      sent,
+      sentAt: this.now(),
       overflowAt: undefined,
+      failure: undefined,
       wake: undefined,
     };
     let set = this.index.get(w.indexKey);
@@ -180,6 +210,7 @@ export class WatchHub {
     }
     set.add(w);
     this.stats.watchers++;
+    this.progressTimer ??= this.startProgress();
     return w;
   }
 
@@ -188,18 +219,52 @@ export class WatchHub {
     if (!set?.delete(w)) return;
     this.stats.watchers--;
     if (set.size === 0) this.index.delete(w.indexKey);
+    if (this.index.size === 0 && this.progressTimer) {
+      clearInterval(this.progressTimer);
+      this.progressTimer = undefined;
+    }
   }
 
-  /** Ends every watch with UNAVAILABLE (the server is stopping); clients resume elsewhere or later. */
+  /**
+   * Every progressMs, each watcher that was sent nothing for that long while the tail moved
+   * past its last revision gets a progress notification: one pass over the watchers, however
+   * many writes there were.
+   */
+  private startProgress(): NodeJS.Timeout | undefined {
+    const every = this.options.progressMs;
+    if (!(every > 0)) return undefined;
+    const timer = setInterval(() => this.notifyProgress(every), every);
+    timer.unref();
+    return timer;
+  }
+
+  private notifyProgress(quietMs: number): void {
+    const position = this.position;
+    if (position === undefined) return;
+    const due = this.now() - quietMs;
+    for (const set of this.index.values()) {
+      for (const w of set) {
+        if (w.pending.length > 0 || w.sent >= position || w.sentAt > due) continue;
+        w.pending.push({ revision: position, events: [], progress: true });
+        w.wake?.();
+      }
+    }
+  }
+
+  /** Ends every watch with UNAVAILABLE (the server is stopping) and stops the tail. */
   close(): void {
     this.closed = true;
+    this.stopTail.abort();
+    if (this.progressTimer) clearInterval(this.progressTimer);
+    this.progressTimer = undefined;
     for (const set of this.index.values()) for (const w of set) w.wake?.();
   }
 
   /**
-   * The events from `startRevision` on (0: from the next write), one group per
-   * revision, of the keys of `namespace` under the path prefix `prefix` (normalized).
-   * The first item is the revision the watch starts at (the store's latest), without events.
+   * The events from `startRevision` on (0: from the next write), one group per revision, of
+   * the keys of `namespace` under the path prefix `prefix` (normalized), with progress
+   * notifications while they are quiet. The first item is the revision the watch starts at
+   * (the log's latest), without events.
    */
   async *watch(
     startRevision: number,
@@ -207,36 +272,66 @@ export class WatchHub {
     prefix: string,
     signal?: AbortSignal,
   ): AsyncGenerator<RevisionEvents> {
-    await this.ready;
-    this.evict();
-    if (startRevision > 0 && startRevision <= this.compacted) throw this.compactedError(startRevision);
-    let next = startRevision > 0 ? startRevision : this.latest + 1;
-    yield { revision: this.latest, events: [] };
+    if (this.closed) throw shuttingDown();
     const matches = (e: ChangeEvent) => e.namespace === namespace && isUnderPrefix(e.key, prefix);
-    // Catching up: the retained history from `next` on, read from the ring.
-    for (;;) {
-      if (signal?.aborted) return;
-      if (this.closed) throw shuttingDown();
-      this.evict();
-      if (next <= this.compacted) throw this.compactedError(next);
-      const group = this.groups[this.firstAtOrAfter(next)];
-      if (!group) break;
-      next = group.revision + 1;
-      const events = group.events.filter(matches);
-      if (events.length > 0) yield { revision: group.revision, events };
+    const current = await this.startTail();
+    let w: Watcher;
+    if (startRevision <= 0) {
+      // From now on: subscribed before the first message, so no write falls in between.
+      w = this.subscribe(namespace, prefix, this.position ?? current);
+      yield { revision: w.sent, events: [] };
+    } else {
+      // Catching up: the log itself from startRevision on (COMPACTED before the first message
+      // when that is compacted), until the read reaches the tail's position.
+      let read = startRevision - 1;
+      let pages = this.backend.changes(read, signal ? { signal } : {})[Symbol.asyncIterator]();
+      try {
+        let page = await pages.next();
+        yield { revision: Math.max(this.position ?? current, read), events: [] };
+        for (;;) {
+          for (; !page.done; page = await pages.next()) {
+            if (signal?.aborted) return;
+            if (this.closed) throw shuttingDown();
+            for (const entry of page.value.entries) {
+              const events = decodeChange(entry.change, entry.revision).filter(matches);
+              if (events.length > 0) yield { revision: entry.revision, events };
+            }
+            read = Math.max(read, page.value.revision);
+          }
+          // Joined in the same turn as the check: the tail delivers everything after `read`.
+          const position = this.position;
+          if (position !== undefined && read >= position) break;
+          if (position === undefined) await this.startTail();
+          pages = this.backend.changes(read, signal ? { signal } : {})[Symbol.asyncIterator]();
+          page = await pages.next();
+        }
+      } finally {
+        await pages.return?.();
+      }
+      w = this.subscribe(namespace, prefix, read);
     }
-    // Live: caught up in this same turn of the event loop, so no write falls in between.
-    const w = this.subscribe(namespace, prefix);
     try {
       for (;;) {
         if (signal?.aborted) return;
-        if (this.closed) throw shuttingDown();
+        if (w.failure) throw w.failure;
         if (w.overflowAt !== undefined) throw this.overflowError(w.overflowAt);
         const group = w.pending.shift();
         if (group) {
           w.pendingBytes -= group.events.reduce((n, e) => n + eventBytes(e), 0);
+          if (group.revision <= w.sent) continue;
+          w.sent = group.revision;
+          w.sentAt = this.now();
           yield group;
           continue;
+        }
+        if (this.closed) {
+          // Stopping: the client resumes after everything the tail has read, not from its last event.
+          const position = this.position ?? w.sent;
+          if (position > w.sent) {
+            w.sent = position;
+            yield { revision: position, events: [], progress: true };
+          }
+          throw shuttingDown();
         }
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -256,50 +351,10 @@ export class WatchHub {
   private overflowError(revision: number): AnykvError {
     return new AnykvError(
       "LIMIT_EXCEEDED",
-      `the watch fell more than ${this.retention.watcherBytes} bytes of events behind (its client reads too slowly); ` +
+      `the watch fell more than ${this.options.watcherBytes} bytes of events behind (its client reads too slowly); ` +
         `resume it from revision ${revision} (limit raised with --max-stream-buffer-bytes)`,
       { metadata: { resumeRevision: String(revision) } },
     );
-  }
-
-  private compactedError(revision: number): AnykvError {
-    const oldest = this.compacted + 1;
-    return new AnykvError(
-      "COMPACTED",
-      `revision ${revision} is older than the watch retention window; the oldest revision available is ${oldest} ` +
-        "(start from it, or from 0 for new changes only, after re-reading the keys)",
-      { metadata: { oldestRevision: String(oldest) } },
-    );
-  }
-
-  private firstAtOrAfter(revision: number): number {
-    let lo = this.head;
-    let hi = this.groups.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.groups[mid]!.revision < revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private evict(): void {
-    const { events, ageMs, bytes } = this.retention;
-    const oldestKept = this.now() - ageMs;
-    for (;;) {
-      const first = this.groups[this.head];
-      if (!first || !(this.count > events || this.bytes > bytes || first.at < oldestKept)) break;
-      // Release the group now: one group can hold a whole batch's events and values.
-      this.groups[this.head] = undefined;
-      this.head++;
-      this.count -= first.events.length;
-      this.bytes -= first.bytes;
-      this.compacted = first.revision;
-    }
-    if (this.head > 1024 && this.head * 2 > this.groups.length) {
-      this.groups = this.groups.slice(this.head);
-      this.head = 0;
-    }
   }
 }
 

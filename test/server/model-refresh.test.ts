@@ -80,6 +80,30 @@ describe("servers sharing a backend", () => {
     expect(await codeOf(b.client.put("k", {}, { model: "py.Late" }))).toBe("ok");
   });
 
+  it("see a model another server replaced or deleted within one interval (the catalog's version)", async () => {
+    const backend = createMemoryBackend();
+    let clock = 0;
+    const a = await serverOn(backend);
+    const b = await serverOn(backend, () => clock);
+    await a.client.models.registerJsonSchema("py.Shape", { type: "object", required: ["x"] });
+    expect(await codeOf(b.client.put("s", { x: 1 }, { model: "py.Shape" }))).toBe("ok");
+    await a.client.models.registerJsonSchema(
+      "py.Shape",
+      { type: "object", required: ["y"] },
+      { replace: true },
+    );
+    // b knows the name, so only the version tells it: read at most once per interval.
+    clock = 500;
+    expect(await codeOf(b.client.put("s", { x: 1 }, { model: "py.Shape" }))).toBe("ok");
+    clock = 1000;
+    expect(await codeOf(b.client.put("s", { x: 1 }, { model: "py.Shape" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(b.client.put("s", { y: 1 }, { model: "py.Shape" }))).toBe("ok");
+    await a.client.models.delete("py.Shape");
+    clock = 2000;
+    expect((await b.client.models.rpc.listModels({})).models.map((m) => m.name)).toEqual([]);
+    expect(await codeOf(b.client.put("s", { y: 1 }, { model: "py.Shape" }))).toBe(Code.NotFound);
+  });
+
   it("share one reload between concurrent requests", async () => {
     const backend = createMemoryBackend();
     let scans = 0;

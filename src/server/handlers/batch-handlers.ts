@@ -14,11 +14,11 @@ export function createBatchHandlers(ctx: HandlerContext): BatchHandlers {
     // All or nothing, like etcd's Txn: every op is validated and serialized
     // first, then one backend write applies them with all their conditions.
     // Any failure fails the call (naming the op) and nothing changes.
-    async batch(req) {
+    async batch(req, call: ConnectContext) {
       checkBatchSize(ctx, req.ops.length, "ops");
       const prepared = req.ops.map((op, i) => naming(i, () => prepareOp(ctx, op)));
       const ops = prepared.filter((p): p is StoreOp => p !== "skipped");
-      const { revision, results } = await store.write(req.namespace, ops);
+      const { revision, results } = await store.write(req.namespace, ops, call);
       let next = 0;
       return {
         revision: BigInt(revision),

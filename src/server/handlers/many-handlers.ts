@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext as ConnectContext, ServiceImpl } from "@connectrpc/connect";
 import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
 import type { OpResult, StoreOp } from "../../store/store.js";
 import { toItemError } from "../item-error.js";
@@ -39,7 +39,7 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
       return { results };
     },
 
-    async putMany(req) {
+    async putMany(req, call: ConnectContext) {
       checkBatchSize(ctx, req.items.length, "items");
       // Prepare (validate, serialize) every item first; failures become their results.
       const prepared = req.items.map((item) => {
@@ -51,7 +51,7 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
       });
       const ops: StoreOp[] = [];
       for (const p of prepared) if ("skipped" in p && !p.skipped) ops.push(p.op);
-      const written = await store.writeEach(req.namespace, ops);
+      const written = await store.writeEach(req.namespace, ops, call);
       let next = 0;
       const results = req.items.map((item, i) => {
         const p = prepared[i]!;
@@ -75,10 +75,10 @@ export function createManyHandlers(ctx: HandlerContext): ManyHandlers {
       return { results };
     },
 
-    async deleteMany(req) {
+    async deleteMany(req, call: ConnectContext) {
       checkBatchSize(ctx, req.items.length, "items");
       const ops = req.items.map((item) => prepareDelete(item));
-      const written = await store.writeEach(req.namespace, ops);
+      const written = await store.writeEach(req.namespace, ops, call);
       const results = req.items.map((item, i) => {
         const outcome = written[i]!;
         if (!isResult(outcome))

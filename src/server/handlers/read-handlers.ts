@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext as ConnectContext, ServiceImpl } from "@connectrpc/connect";
 import { ChecksumAlgorithm, type StoreService } from "../../../gen/anykv/v1/store_pb.js";
 import { isAnykvError } from "../../errors.js";
 import { CHECKSUM_ALGORITHMS } from "../checksum-algorithms.js";
@@ -18,12 +18,17 @@ export function createReadHandlers(ctx: HandlerContext): ReadHandlers {
       });
     },
 
-    async pop(req) {
+    async pop(req, call: ConnectContext) {
       // Decode before the delete commits: a pop that cannot answer must not lose the value.
       let response: ReadResponse | undefined;
-      const entry = await store.pop(req.namespace, req.key, async (found) => {
-        response = await ctx.read(found, req);
-      });
+      const entry = await store.pop(
+        req.namespace,
+        req.key,
+        async (found) => {
+          response = await ctx.read(found, req);
+        },
+        call, // its signal stops the conflict retries
+      );
       return entry && response ? response : ctx.missing(req);
     },
 

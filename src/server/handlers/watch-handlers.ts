@@ -33,9 +33,10 @@ export function createWatchHandlers(
 ): WatchHandlers {
   const encode = createEventEncoder(ctx, stats);
   return {
-    // The store's change feed (store/watch-hub.ts), one message per revision; the generator
-    // is pulled as the client reads. A watcher behind the ring gets OUT_OF_RANGE; one with more
-    // than --max-stream-buffer-bytes of events unread, RESOURCE_EXHAUSTED (both say where to resume).
+    // The store's tail of the change log (store/watch-hub.ts), one message per revision or
+    // progress notification; the generator is pulled as the client reads. A watcher older than
+    // the compaction point gets OUT_OF_RANGE; one with more than --max-stream-buffer-bytes of
+    // events unread, RESOURCE_EXHAUSTED (both say where to resume).
     async *watch(req, call: ConnectContext) {
       const feed = ctx.store.watch(req.namespace, {
         prefix: req.prefix,
@@ -47,6 +48,10 @@ export function createWatchHandlers(
         if (!created) {
           created = true;
           yield { created: true, revision: BigInt(group.revision) };
+          continue;
+        }
+        if (group.progress) {
+          yield { revision: BigInt(group.revision), progress: true };
           continue;
         }
         yield {

@@ -1,5 +1,5 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext as ConnectContext, ServiceImpl } from "@connectrpc/connect";
 import type { StoreService } from "../../../gen/anykv/v1/store_pb.js";
 import { utcDateTime } from "../../codec/utc-datetime.js";
 import { valueFromWire } from "../../codec/wire-value.js";
@@ -23,11 +23,12 @@ export function createWriteHandlers(ctx: HandlerContext): WriteHandlers {
       return { stored: true, info: keyInfo(entry) };
     },
 
-    async delete(req) {
+    async delete(req, call: ConnectContext) {
       const { deleted, revision } = await store.delete(
         req.namespace,
         req.key,
         writeCondition(req.precondition),
+        call,
       );
       return { deleted, revision: BigInt(revision) };
     },
