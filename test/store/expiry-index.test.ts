@@ -1,13 +1,14 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend } from "../../src/backend/backend.js";
-import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import type { ChangeEvent } from "../../src/store/store.js";
-import { MAX_EXPIRY_MS, Store } from "../../src/store/store.js";
-import type { StoreOptions } from "../../src/store/store-options.js";
-import { manualClock as clock, collect, textInput as input, memoryStore } from "../support/store-fixtures.js";
-import { tempDir } from "../support/temp-dir.js";
+import { MAX_EXPIRY_MS } from "../../src/store/store.js";
+import {
+  manualClock as clock,
+  collect,
+  textInput as input,
+  storeFactories,
+} from "../support/store-fixtures.js";
 
 /** The expiry index entries: "x<15-digit time><namespace>\0<key>". */
 const indexKeys = async (backend: Backend) =>
@@ -15,16 +16,7 @@ const indexKeys = async (backend: Backend) =>
 const at = (time: number, namespace: string, key: string) =>
   `x${String(time).padStart(15, "0")}${namespace}\u0000${key}`;
 
-const root = tempDir();
-let n = 0;
-const levelStore = async (options: Partial<StoreOptions> = {}) =>
-  new Store(await openLevelBackend({ location: join(root, `db${n++}`) }), { sweepIntervalMs: 0, ...options });
-const memory = async (options: Partial<StoreOptions> = {}) => memoryStore(options);
-
-describe.each([
-  ["memory", memory],
-  ["leveldb", levelStore],
-])("expiry index (%s)", (_name, newStore) => {
+describe.each(storeFactories)("expiry index (%s)", (_name, newStore) => {
   it("adds an entry with each TTL'd put, in the same write, and moves it on rewrite", async () => {
     const c = clock();
     const store = await newStore({ now: c.now });

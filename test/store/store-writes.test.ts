@@ -6,15 +6,15 @@ import {
   manualClock as clock,
   collect,
   textInput as input,
-  memoryStore as newStore,
+  storeFactories,
 } from "../support/store-fixtures.js";
 
 const conflict = (e: unknown) => isAnykvError(e, "CONFLICT");
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-describe("store conditions", () => {
+describe.each(storeFactories)("store conditions (%s)", (_name, newStore) => {
   it("puts with if_absent once, then refuses, naming the key and condition", async () => {
-    const store = newStore();
+    const store = await newStore();
     const first = await store.put("", "k", input("1"), { ifAbsent: true });
     const err = await store.put("", "k", input("2"), { ifAbsent: true }).catch((e: unknown) => e);
     expect(conflict(err)).toBe(true);
@@ -25,7 +25,7 @@ describe("store conditions", () => {
   });
 
   it("puts and deletes with if_revision only at that revision", async () => {
-    const store = newStore();
+    const store = await newStore();
     const a = await store.put("", "k", input("1"));
     await expect(store.put("", "k", input("x"), { ifRevision: a.meta.revision + 1 })).rejects.toSatisfy(
       conflict,
@@ -43,7 +43,7 @@ describe("store conditions", () => {
   });
 
   it("refuses malformed conditions with INVALID_ARGUMENT", async () => {
-    const store = newStore();
+    const store = await newStore();
     const invalid = (e: unknown) => isAnykvError(e, "INVALID_ARGUMENT");
     await expect(store.put("", "k", input("1"), { ifRevision: 0 })).rejects.toSatisfy(invalid);
     await expect(store.put("", "k", input("1"), { ifRevision: 1, ifAbsent: true })).rejects.toSatisfy(
@@ -54,7 +54,7 @@ describe("store conditions", () => {
 
   it("counts expired keys as absent for if_absent, and as having no revision", async () => {
     const c = clock();
-    const store = newStore({ now: c.now });
+    const store = await newStore({ now: c.now });
     const old = await store.put("", "k", input("old"), { ttlMs: 10 });
     c.advance(10);
     await expect(store.put("", "k", input("x"), { ifRevision: old.meta.revision })).rejects.toSatisfy(
@@ -66,7 +66,7 @@ describe("store conditions", () => {
   });
 
   it("lets exactly one of many concurrent if_absent puts win", async () => {
-    const store = newStore();
+    const store = await newStore();
     const results = await Promise.allSettled(
       Array.from({ length: 25 }, (_, i) => store.put("", "race", input(String(i)), { ifAbsent: true })),
     );
@@ -75,9 +75,9 @@ describe("store conditions", () => {
   });
 });
 
-describe("store batches", () => {
+describe.each(storeFactories)("store batches (%s)", (_name, newStore) => {
   it("applies a batch atomically under one revision", async () => {
-    const store = newStore();
+    const store = await newStore();
     await store.put("", "gone", input("x"));
     const { revision, results } = await store.write("", [
       { type: "put", key: "a", input: input("a") },
@@ -96,7 +96,7 @@ describe("store batches", () => {
   });
 
   it("changes nothing when one condition of a batch fails", async () => {
-    const store = newStore();
+    const store = await newStore();
     const k = await store.put("", "k", input("k"));
     const attempt = store.write("", [
       { type: "put", key: "new", input: input("n") },
@@ -119,7 +119,7 @@ describe("store batches", () => {
   });
 
   it("refuses a batch naming a key twice, or a bad key, before writing", async () => {
-    const store = newStore();
+    const store = await newStore();
     const dup = store.write("", [
       { type: "put", key: "a", input: input("1") },
       { type: "del", key: "a/./" },
@@ -134,7 +134,7 @@ describe("store batches", () => {
   });
 
   it("applies writeEach item by item: failures are results, runs share a write", async () => {
-    const store = newStore();
+    const store = await newStore();
     const existing = await store.put("", "taken", input("t"));
     const out = await store.writeEach("", [
       { type: "put", key: "a", input: input("1") },
@@ -157,7 +157,7 @@ describe("store batches", () => {
   });
 
   it("deletes by prefix, exclusion and glob, and counts what it removed", async () => {
-    const store = newStore();
+    const store = await newStore();
     for (const key of ["logs", "logs/a.json", "logs/b.txt", "logs/keep/c.json", "logsx", "other"]) {
       await store.put("", key, input(key));
     }
@@ -172,10 +172,10 @@ describe("store batches", () => {
   });
 });
 
-describe("store listing order and cursors", () => {
+describe.each(storeFactories)("store listing order and cursors (%s)", (_name, newStore) => {
   const keys = ["a", "a/1", "a/2", "a/2/x", "ab", "b", "b/1"];
   const filled = async () => {
-    const store = newStore();
+    const store = await newStore();
     for (const key of keys) await store.put("", key, input(key));
     return store;
   };

@@ -4,13 +4,13 @@ import {
   manualClock as clock,
   collect,
   textInput as input,
-  memoryStore as newStore,
+  storeFactories,
 } from "../support/store-fixtures.js";
 
-describe("store", () => {
+describe.each(storeFactories)("store (%s)", (_name, newStore) => {
   it("keeps created_at across overwrites and bumps the revision", async () => {
     const c = clock();
-    const store = newStore({ now: c.now });
+    const store = await newStore({ now: c.now });
     const first = await store.put("", "k", input("1"));
     c.advance(10);
     const second = await store.put("", "k", input("2"));
@@ -20,7 +20,7 @@ describe("store", () => {
   });
 
   it("isolates namespaces", async () => {
-    const store = newStore();
+    const store = await newStore();
     await store.put("a", "k", input("in a"));
     expect(await store.exists("b", "k")).toBe(false);
     expect(await store.exists("", "k")).toBe(false);
@@ -30,7 +30,7 @@ describe("store", () => {
 
   it("hides an expired key at once and sweeps it later", async () => {
     const c = clock();
-    const store = newStore({ now: c.now });
+    const store = await newStore({ now: c.now });
     await store.put("", "short", input("x"), { ttlMs: 100 });
     await store.put("", "forever", input("y"), { ttlMs: 0 });
     expect(await store.exists("", "short")).toBe(true);
@@ -47,7 +47,7 @@ describe("store", () => {
 
   it("applies the default TTL unless a put says otherwise", async () => {
     const c = clock();
-    const store = newStore({ now: c.now, defaultTtlMs: 50 });
+    const store = await newStore({ now: c.now, defaultTtlMs: 50 });
     const a = await store.put("", "a", input("a"));
     const b = await store.put("", "b", input("b"), { ttlMs: 0 });
     expect(a.meta.expiresAt).toBe(c.now() + 50);
@@ -55,7 +55,7 @@ describe("store", () => {
   });
 
   it("pops atomically: of many concurrent pops exactly one gets the value", async () => {
-    const store = newStore();
+    const store = await newStore();
     await store.put("", "once", input("x"));
     const results = await Promise.all(Array.from({ length: 10 }, () => store.pop("", "once")));
     expect(results.filter((r) => r !== undefined)).toHaveLength(1);
@@ -63,7 +63,7 @@ describe("store", () => {
   });
 
   it("keeps the value when the pop's inspection fails", async () => {
-    const store = newStore();
+    const store = await newStore();
     await store.put("", "keep", input("x"));
     await expect(
       store.pop("", "keep", () => {
@@ -74,7 +74,7 @@ describe("store", () => {
   });
 
   it("lists with path-segment prefixes, exclusions, globs and limits", async () => {
-    const store = newStore();
+    const store = await newStore();
     for (const key of ["foo", "foo/bar/baz.json", "foo/a.json", "food", "foo-x", "foo/skip/x.json", "zzz"]) {
       await store.put("", key, input(key));
     }
@@ -106,7 +106,7 @@ describe("store", () => {
   });
 
   it("rejects bad keys before touching the backend", async () => {
-    const store = newStore();
+    const store = await newStore();
     await expect(store.put("", "../etc/passwd", input("x"))).rejects.toSatisfy((e) =>
       isAnykvError(e, "INVALID_KEY"),
     );

@@ -1,6 +1,7 @@
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
 import { type PutInput, Store } from "../../src/store/store.js";
 import type { StoreOptions } from "../../src/store/store-options.js";
+import { backendFactories } from "./backends.js";
 
 /** What a text put hands the store. */
 export const textInput = (text: string): PutInput => ({
@@ -27,3 +28,17 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   for await (const x of iterable) out.push(x);
   return out;
 }
+
+/**
+ * The store tests' stores, one way per backend in test/support/backends.ts (memory, LevelDB, and
+ * the shared engines once they are listed there): [name, options → a store on a fresh backend,
+ * without the background sweeper].
+ */
+export const storeFactories = backendFactories.map(
+  (factory) =>
+    [
+      factory.name,
+      async (options: Partial<StoreOptions> = {}) =>
+        new Store(await factory.create(), { sweepIntervalMs: 0, ...options }),
+    ] as const,
+);
