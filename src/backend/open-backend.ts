@@ -29,7 +29,7 @@ export interface OpenedBackend {
  * src/backend/postgres-backend.ts: `openPostgresBackend`): opens the engine the URL names, or
  * fails with UNAVAILABLE naming the URL without its password when it cannot be reached.
  */
-export type OpenSharedBackend = (url: string) => Promise<Backend>;
+export type OpenSharedBackend = (options: { readonly url: string }) => Promise<Backend>;
 
 /** A parsed `--backend` value. */
 export type BackendSpec =
@@ -94,7 +94,7 @@ export async function openBackend(value: string, options: OpenBackendOptions = {
         );
       }
       try {
-        return { backend: await open(spec.url), description };
+        return { backend: await open({ url: spec.url }), description };
       } catch (cause) {
         // The engine's own message may quote the URL: name it once, without its password.
         const reason = cause instanceof Error ? redactText(cause.message, spec.url) : String(cause);

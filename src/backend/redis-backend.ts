@@ -185,6 +185,9 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Re
     async compact(upTo: number) {
       await guard(() => scripts.anykvCompact(keys.compacted, keys.counter, keys.log, String(upTo)));
     },
+    async compacted() {
+      return Number((await guard(() => redis.get(keys.compacted))) ?? 0);
+    },
     async lease(name: string, holder: string, ttlMs: number) {
       return (await guard(() => scripts.anykvLease(keys.lease(name), holder, String(ttlMs)))) === 1;
     },

@@ -112,13 +112,16 @@ export function createChangeFeed(ctx: ChangeFeedContext) {
     let at = after;
     let target: number | undefined;
     let quietSince = Date.now();
+    // The contract: the first page comes at once, even without entries.
+    let first = true;
     for (;;) {
       if (options.signal?.aborted) return;
       const page = await readPage(at);
       if (page.compacted > at) throw compactedError(at, page.compacted);
       target ??= page.reaches;
       const due = Date.now() - quietSince >= progressMs;
-      if (page.entries.length > 0 || !options.follow || due) {
+      if (first || page.entries.length > 0 || !options.follow || due) {
+        first = false;
         yield { entries: page.entries, revision: page.reaches };
         quietSince = Date.now();
       }

@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
+import { inject } from "vitest";
 import type { Backend } from "../../src/backend/backend.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
+import { openRedisBackend } from "../../src/backend/redis-backend.js";
 import { tempDir } from "./temp-dir.js";
 
 /**
@@ -53,8 +56,34 @@ export function leveldbFactory(sync: "always" | "none" = "always"): BackendFacto
 export const memoryFactory: BackendFactory = { name: "memory", create: async () => createMemoryBackend() };
 
 /**
+ * Redis: each backend a store of its own on the run's redis-server (test/support/global-setup.ts),
+ * under a random key prefix that is also its hash tag.
+ */
+export function redisFactory(): BackendFactory {
+  const prefixes = new WeakMap<Backend, string>();
+  const open = async (keyPrefix: string) => {
+    const backend: Backend = await openRedisBackend({ url: inject("redisUrl"), keyPrefix });
+    prefixes.set(backend, keyPrefix);
+    return backend;
+  };
+  return {
+    name: "redis",
+    create: () => open(`{t-${randomUUID()}}:`),
+    async reopen(backend) {
+      await backend.close();
+      return open(prefixes.get(backend)!);
+    },
+    attach: (backend) => open(prefixes.get(backend)!),
+  };
+}
+
+/**
  * Every backend the suites run on. redis and postgres add theirs here (each starts or finds its
  * engine through the project's scripts; a missing engine is a failure, never a skip).
  * tempDir() registers an afterAll hook, so call create() inside tests or hooks only.
  */
-export const backendFactories: readonly BackendFactory[] = [memoryFactory, leveldbFactory("always")];
+export const backendFactories: readonly BackendFactory[] = [
+  memoryFactory,
+  leveldbFactory("always"),
+  redisFactory(),
+];
