@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Backend, ChangeEntry, ChangePage, NewRecord } from "../../src/backend/backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import type { BackendFactory } from "../support/backends.js";
+import { readUntil } from "../support/read-until.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -19,22 +20,6 @@ const entriesOf = (pages: readonly ChangePage[]) => pages.flatMap((p) => p.entri
 const text = (entry: ChangeEntry) => decoder.decode(entry.change);
 const compacted = (e: unknown) => isAnykvError(e, "COMPACTED");
 const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
-
-/** Pulls pages from a follow until `done` holds for what it has read (or fails the test after 10 s). */
-async function readUntil(
-  pages: AsyncIterator<ChangePage>,
-  done: (seen: readonly ChangePage[]) => boolean,
-): Promise<ChangePage[]> {
-  const seen: ChangePage[] = [];
-  const deadline = Date.now() + 10_000;
-  while (!done(seen)) {
-    if (Date.now() > deadline) throw new Error("the follow did not deliver in 10 s");
-    const next = await pages.next();
-    if (next.done) break;
-    seen.push(next.value);
-  }
-  return seen;
-}
 
 /**
  * The contract's change log, revision, compaction, leases and snapshots (backend.ts), for any

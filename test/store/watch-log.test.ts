@@ -4,27 +4,13 @@ import { isAnykvError } from "../../src/errors.js";
 import { type RevisionEvents, Store } from "../../src/store/store.js";
 import type { StoreOptions } from "../../src/store/store-options.js";
 import { backendFactories } from "../support/backends.js";
+import { readUntil } from "../support/read-until.js";
 import { textInput as input } from "../support/store-fixtures.js";
 
 /** A Store on `backend` that leaves the backend open when it closes (several stores share one). */
 const storeOn = (backend: Backend, options: Partial<StoreOptions> = {}) =>
   new Store({ ...backend, close: async () => undefined }, { sweepIntervalMs: 0, ...options });
 
-/** Reads groups until `done` holds (or fails after 10 s). */
-async function readUntil(
-  feed: AsyncGenerator<RevisionEvents>,
-  done: (seen: readonly RevisionEvents[]) => boolean,
-): Promise<RevisionEvents[]> {
-  const seen: RevisionEvents[] = [];
-  const deadline = Date.now() + 10_000;
-  while (!done(seen)) {
-    if (Date.now() > deadline) throw new Error(`the watch did not deliver in 10 s: ${JSON.stringify(seen)}`);
-    const next = await feed.next();
-    if (next.done) break;
-    seen.push(next.value);
-  }
-  return seen;
-}
 const keysOf = (groups: readonly RevisionEvents[]) =>
   groups.flatMap((g) => g.events.map((e) => `${e.type} ${e.key}`));
 
