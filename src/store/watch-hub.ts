@@ -97,7 +97,8 @@ export class WatchHub {
   /** The revision the tail has read up to; undefined until the first watch starts it. */
   private position: number | undefined;
   private tail: Promise<number> | undefined;
-  private readonly stopTail = new AbortController();
+  /** Stops the running tail (when the last watcher leaves, or at close). */
+  private tailStop: AbortController | undefined;
   private progressTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: WatchHubStats = { watchers: 0, deliveries: 0, lookups: 0, overflows: 0 };
@@ -108,37 +109,53 @@ export class WatchHub {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Starts the tail (once); resolves with the revision it starts after. */
+  /**
+   * Starts the tail unless it runs; resolves with the revision it starts after. It runs while
+   * there are watchers: a server nobody watches reads nothing of the log.
+   */
   private startTail(): Promise<number> {
-    this.tail ??= this.backend.revision().then((start) => {
-      this.position = start;
-      void this.follow(start);
+    if (this.tail) return this.tail;
+    const stop = new AbortController();
+    this.tailStop = stop;
+    const tail = this.backend.revision().then((start) => {
+      if (this.tail === tail) this.position = start;
+      void this.follow(start, stop.signal);
       return start;
     });
-    return this.tail;
+    this.tail = tail;
+    tail.catch(() => {
+      if (this.tail === tail) this.stopFollowing();
+    });
+    return tail;
   }
 
-  private async follow(start: number): Promise<void> {
+  private stopFollowing(): void {
+    this.tailStop?.abort();
+    this.tailStop = undefined;
+    this.tail = undefined;
+    this.position = undefined;
+  }
+
+  private async follow(start: number, signal: AbortSignal): Promise<void> {
     try {
-      const pages = this.backend.changes(start, {
-        follow: true,
-        progressMs: TAIL_PROGRESS_MS,
-        signal: this.stopTail.signal,
-      });
+      const pages = this.backend.changes(start, { follow: true, progressMs: TAIL_PROGRESS_MS, signal });
       for await (const page of pages) {
-        for (const entry of page.entries)
-          this.fanOut(entry.revision, decodeChange(entry.change, entry.revision));
+        if (signal.aborted) return;
+        // Decoded only for watchers: each entry once, its events shared by all of them.
+        if (this.index.size > 0)
+          for (const entry of page.entries)
+            this.fanOut(entry.revision, decodeChange(entry.change, entry.revision));
         this.position = Math.max(this.position ?? 0, page.revision);
       }
     } catch (err) {
+      if (signal.aborted) return;
       // The log could not be followed (backend down, or compacted past the tail): every live
       // watch ends with UNAVAILABLE and its client resumes from its own revision; the next
       // watch starts a new tail.
       const failure = new AnykvError("UNAVAILABLE", "the change feed was interrupted; resume the watch", {
         cause: err,
       });
-      this.tail = undefined;
-      this.position = undefined;
+      this.stopFollowing();
       for (const set of this.index.values()) {
         for (const w of set) {
           w.failure = failure;
@@ -219,9 +236,10 @@ export class WatchHub {
     if (!set?.delete(w)) return;
     this.stats.watchers--;
     if (set.size === 0) this.index.delete(w.indexKey);
-    if (this.index.size === 0 && this.progressTimer) {
-      clearInterval(this.progressTimer);
+    if (this.index.size === 0) {
+      if (this.progressTimer) clearInterval(this.progressTimer);
       this.progressTimer = undefined;
+      if (!this.closed) this.stopFollowing();
     }
   }
 
@@ -254,7 +272,7 @@ export class WatchHub {
   /** Ends every watch with UNAVAILABLE (the server is stopping) and stops the tail. */
   close(): void {
     this.closed = true;
-    this.stopTail.abort();
+    this.tailStop?.abort(); // the position stays: stopping watches are told how far it got
     if (this.progressTimer) clearInterval(this.progressTimer);
     this.progressTimer = undefined;
     for (const set of this.index.values()) for (const w of set) w.wake?.();
