@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NewRecord } from "../../src/backend/backend.js";
 import { openPostgresBackend } from "../../src/backend/postgres-backend.js";
 import type { ChangePage, PostgresBackend } from "../../src/backend/postgres-backend-types.js";
-import { createPrefixedBackend } from "../../src/backend/prefixed-backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import {
   freshSchema,
@@ -10,7 +9,6 @@ import {
   startPostgres,
   testPostgresUrl,
 } from "../support/postgres-server.js";
-import { type BackendFactory, backendSuite } from "./backend-suite.js";
 
 const record = (text: string): NewRecord => ({
   value: new TextEncoder().encode(text),
@@ -19,34 +17,9 @@ const record = (text: string): NewRecord => ({
 const text = (r: { value: Uint8Array } | undefined) => r && new TextDecoder().decode(r.value);
 const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
 
-// The conformance suite on PostgreSQL, directly and through a prefixed view: each backend in a
-// schema of its own on the run's cluster.
-const schemas = new WeakMap<object, string>();
-const postgres: BackendFactory = {
-  name: "postgres",
-  async create() {
-    const schema = freshSchema();
-    const backend = await openPostgresBackend({ url: testPostgresUrl(), schema });
-    schemas.set(backend, schema);
-    return backend;
-  },
-  async reopen(backend) {
-    const schema = schemas.get(backend)!;
-    await backend.close();
-    const again = await openPostgresBackend({ url: testPostgresUrl(), schema });
-    schemas.set(again, schema);
-    return again;
-  },
-};
-backendSuite(postgres);
-backendSuite({
-  name: "postgres (prefixed view)",
-  async create() {
-    const parent = await postgres.create();
-    await parent.write([{ type: "put", key: "dnr\u0000zzz", record: record("noise") }]);
-    return { ...createPrefixedBackend(parent, "dns\u0000"), close: () => parent.close() };
-  },
-});
+// The conformance suite and the store tests run on PostgreSQL through its factory in
+// test/support/backends.ts (directly and through a prefixed view: test/backend/backends.test.ts);
+// here, what is PostgreSQL's own.
 
 /** The next page of a change log follow, or a failure after `ms`. */
 async function nextPage(pages: AsyncIterator<ChangePage>, ms = 5000): Promise<ChangePage> {

@@ -64,7 +64,8 @@ describe.each(storeFactories)("expiry index (%s)", (_name, newStore) => {
     expect(await store.get("", "rewritten")).toBeDefined();
     expect(await collect(store.keys("", { prefix: "k" }))).toHaveLength(600);
     expect(await indexKeys(store.backend)).toHaveLength(600);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The watch tails the change log: its events come as the tail reads them.
+    await expect.poll(() => events.filter((e) => e.type === "expire").length, { timeout: 10_000 }).toBe(600);
     abort.abort();
     await watching;
     const expired = events.filter((e) => e.type === "expire");

@@ -113,9 +113,14 @@ describe.each(backendFactories.map((f) => [f.name, f] as const))(
       await store.put("ns", "quiet/a", input("a"));
       expect((await seenQuiet).value?.events.map((e: { key: string }) => e.key)).toEqual(["quiet/a"]);
       const last = (await store.put("ns", "busy/1", input("b"))).meta.revision;
-      // Wait until the tail has read the busy write, then stop.
-      await expect.poll(async () => (await backend.revision()) >= last).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Wait until the tail has read the busy write (a new watch starts at its position), then stop.
+      const tailAt = async () => {
+        const probe = store.watch("ns", { prefix: "probe" });
+        const first = await probe.next();
+        await probe.return(undefined);
+        return first.value?.revision ?? 0;
+      };
+      await expect.poll(tailAt, { timeout: 10_000 }).toBeGreaterThanOrEqual(last);
       store.stopWatches();
       const progress = await feed.next();
       expect(progress.value).toEqual({ revision: last, events: [], progress: true });

@@ -4,7 +4,9 @@ import { inject } from "vitest";
 import type { Backend } from "../../src/backend/backend.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
+import { openPostgresBackend } from "../../src/backend/postgres-backend.js";
 import { openRedisBackend } from "../../src/backend/redis-backend.js";
+import { freshSchema, testPostgresUrl } from "./postgres-server.js";
 import { tempDir } from "./temp-dir.js";
 
 /**
@@ -77,6 +79,25 @@ export function redisFactory(): BackendFactory {
   };
 }
 
+/** PostgreSQL: each backend a schema of its own on the run's cluster (postgres-global-setup.ts). */
+export function postgresFactory(): BackendFactory {
+  const schemas = new WeakMap<Backend, string>();
+  const open = async (schema: string) => {
+    const backend: Backend = await openPostgresBackend({ url: testPostgresUrl(), schema });
+    schemas.set(backend, schema);
+    return backend;
+  };
+  return {
+    name: "postgres",
+    create: () => open(freshSchema()),
+    async reopen(backend) {
+      await backend.close();
+      return open(schemas.get(backend)!);
+    },
+    attach: (backend) => open(schemas.get(backend)!),
+  };
+}
+
 /**
  * Every backend the suites run on. redis and postgres add theirs here (each starts or finds its
  * engine through the project's scripts; a missing engine is a failure, never a skip).
@@ -86,4 +107,5 @@ export const backendFactories: readonly BackendFactory[] = [
   memoryFactory,
   leveldbFactory("always"),
   redisFactory(),
+  postgresFactory(),
 ];
