@@ -143,8 +143,20 @@ describe("Node client watch", () => {
     first = undefined;
     const second = await startServer({ port, data });
     try {
-      // Written on the new server, maybe before the watch is back: the resume catches them.
-      for (let i = 3; i < 6; i++) await client.put(`${base}/${i}`, i);
+      // Written on the new server, maybe before the watch is back: the resume catches them. A put
+      // may meet the client's connection attempt that the watch's reconnect started while no
+      // server listened (ECONNREFUSED, UNAVAILABLE): it is sent again.
+      const put = async (i: number) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await client.put(`${base}/${i}`, i);
+          } catch (err) {
+            if (attempt > 20 || ConnectError.from(err).code !== Code.Unavailable) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+      };
+      for (let i = 3; i < 6; i++) await put(i);
       await done;
       expect(seen).toEqual([0, 1, 2, 3, 4, 5].map((i) => `${base}/${i}`));
     } finally {
