@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import https from "node:https";
 import { join } from "node:path";
-import type tls from "node:tls";
+import tls from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/client/index.js";
@@ -132,6 +132,23 @@ describe("TLS on the one port", () => {
       expect(session.alpnProtocol).toBe("h2");
     } finally {
       session.close();
+    }
+    // HTTP/2 over TLS without ALPN (prior knowledge): the preface is sniffed.
+    const socket = tls.connect({
+      port: server.port,
+      host: "127.0.0.1",
+      ca: pki.ca.cert,
+      servername: "localhost",
+    });
+    const bare = http2.connect(server.url, { createConnection: () => socket });
+    try {
+      const stream = bare.request({ ":path": "/anystore/tls/http", ...auth });
+      const status = await new Promise((resolve) => stream.once("response", (h) => resolve(h[":status"])));
+      stream.resume();
+      expect(status).toBe(200);
+      expect(socket.alpnProtocol).toBe(false);
+    } finally {
+      bare.close();
     }
   });
 
