@@ -1,7 +1,13 @@
 import pg from "pg";
 import { AnykvError } from "../errors.js";
 import {
+  type Backend,
+  type BackendSnapshot,
+  type ChangeEntry,
+  type ChangePage,
+  type ChangesOptions,
   type Condition,
+  compactedError,
   KEY_PAGE,
   type RecordMeta,
   type ScanRange,
@@ -9,15 +15,7 @@ import {
   type WriteOp,
 } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
-import {
-  type BackendSnapshot,
-  type ChangeEntry,
-  type ChangePage,
-  type ChangesOptions,
-  checkLease,
-  compactedError,
-  type PostgresBackend,
-} from "./postgres-backend-types.js";
+import { checkLease } from "./local-change-log.js";
 import { engineError, redactUrl } from "./postgres-errors.js";
 import { createCommitListener } from "./postgres-listener.js";
 import { channelOf, checkSchemaName, migrate } from "./postgres-schema.js";
@@ -60,7 +58,7 @@ type Run = (name: string, text: string, values: unknown[]) => Promise<unknown[][
  * by key; a snapshot is a REPEATABLE READ transaction. While the engine is down every call is
  * UNAVAILABLE, and the pool opens new connections once it is back.
  */
-export async function openPostgresBackend(options: PostgresBackendOptions): Promise<PostgresBackend> {
+export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
   const url = parseUrl(options.url);
   const schema = options.schema ?? url.searchParams.get("schema") ?? "anykv";
   checkSchemaName(schema);

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { createCommitSignal } from "./local-change-log.js";
 
 /**
  * One LISTEN connection per backend, shared by every follower of its change log: a commit's
@@ -14,8 +15,8 @@ export interface CommitListener {
   /** Connects and LISTENs, if it can (never throws: a follower then falls back to re-reading every `ms`). */
   ready(): Promise<void>;
   /**
-   * Resolves true at the first notification after `since` was read (at once if one already came),
-   * false after `ms` or when the signal aborts or the listener closes.
+   * Resolves true at the first notification after `since` was read (at once if one already came)
+   * or when the listener closes or reconnects, false after `ms` or when the signal aborts.
    */
   wait(since: number, ms: number, signal?: AbortSignal): Promise<boolean>;
   close(): Promise<void>;
@@ -30,13 +31,11 @@ export function createCommitListener(config: pg.ClientConfig, channel: string): 
   let connecting: Promise<void> | undefined;
   let failedAt = 0;
   let closed = false;
-  const waiters = new Set<() => void>();
+  const commits = createCommitSignal();
 
   const wakeAll = () => {
     seen++;
-    const woken = [...waiters];
-    waiters.clear();
-    for (const wake of woken) wake();
+    commits.notify();
   };
 
   const drop = (lost: pg.Client) => {
@@ -90,23 +89,8 @@ export function createCommitListener(config: pg.ClientConfig, channel: string): 
     async wait(since, ms, signal) {
       void ready();
       if (seen !== since) return true;
-      return new Promise<boolean>((resolve) => {
-        let done = false;
-        const finish = (notified: boolean) => {
-          if (done) return;
-          done = true;
-          waiters.delete(wake);
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          resolve(notified);
-        };
-        const onAbort = () => finish(false);
-        const wake = () => finish(!closed);
-        // Without a LISTEN connection, wake when it may be back, to read what its absence hid.
-        const timer = setTimeout(() => finish(false), client ? ms : Math.min(ms, RECONNECT_PAUSE_MS));
-        waiters.add(wake);
-        signal?.addEventListener("abort", onAbort, { once: true });
-      });
+      // Without a LISTEN connection, wake when it may be back, to read what its absence hid.
+      return commits.wait(client ? ms : Math.min(ms, RECONNECT_PAUSE_MS), signal);
     },
     async close() {
       closed = true;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NewRecord } from "../../src/backend/backend.js";
+import type { Backend, ChangePage, NewRecord } from "../../src/backend/backend.js";
 import { openPostgresBackend } from "../../src/backend/postgres-backend.js";
-import type { ChangePage, PostgresBackend } from "../../src/backend/postgres-backend-types.js";
 import { isAnykvError } from "../../src/errors.js";
 import {
   freshSchema,
@@ -16,10 +15,6 @@ const record = (text: string): NewRecord => ({
 });
 const text = (r: { value: Uint8Array } | undefined) => r && new TextDecoder().decode(r.value);
 const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
-
-// The conformance suite and the store tests run on PostgreSQL through its factory in
-// test/support/backends.ts (directly and through a prefixed view: test/backend/backends.test.ts);
-// here, what is PostgreSQL's own.
 
 /** The next page of a change log follow, or a failure after `ms`. */
 async function nextPage(pages: AsyncIterator<ChangePage>, ms = 5000): Promise<ChangePage> {
@@ -37,7 +32,7 @@ async function nextPage(pages: AsyncIterator<ChangePage>, ms = 5000): Promise<Ch
 }
 
 describe("postgres backend: several processes on one schema", () => {
-  const opened: PostgresBackend[] = [];
+  const opened: Backend[] = [];
   const open = async (schema: string) => {
     const backend = await openPostgresBackend({ url: `${testPostgresUrl()}?schema=${schema}` });
     opened.push(backend);
@@ -64,7 +59,7 @@ describe("postgres backend: several processes on one schema", () => {
     ).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT") && /revision/.test((e as Error).message));
     // Racing increments from both: each read-modify-write retries on CONFLICT, none is lost.
     await a.write([{ type: "put", key: "n", record: record("0") }]);
-    const increment = async (backend: PostgresBackend) => {
+    const increment = async (backend: Backend) => {
       for (;;) {
         const current = (await backend.get("n"))!;
         const next = String(Number(text(current)) + 1);
@@ -142,62 +137,6 @@ describe("postgres backend: several processes on one schema", () => {
     expect(page.entries.map((e) => [e.revision, [...e.change]])).toEqual([[revision, [7]]]);
     controller.abort();
     await pages.return?.();
-  });
-
-  it("gives a lease to one holder at a time across backends, by the engine's clock", async () => {
-    const schema = freshSchema();
-    const [a, b] = [await open(schema), await open(schema)];
-    expect(await a.lease("sweeper", "server-a", 60_000)).toBe(true);
-    expect(await b.lease("sweeper", "server-b", 60_000)).toBe(false);
-    expect(await a.lease("sweeper", "server-a", 60_000)).toBe(true);
-    await a.releaseLease("sweeper", "server-a");
-    expect(await b.lease("sweeper", "server-b", 200)).toBe(true);
-    expect(await a.lease("sweeper", "server-a", 60_000)).toBe(false);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await a.lease("sweeper", "server-a", 60_000)).toBe(true);
-    await expect(a.lease("", "x", 1000)).rejects.toSatisfy((e) => isAnykvError(e, "INVALID_ARGUMENT"));
-  });
-
-  it("reads a snapshot as of its start while other backends write", async () => {
-    const schema = freshSchema();
-    const [a, b] = [await open(schema), await open(schema)];
-    const keys = Array.from({ length: 40 }, (_, i) => `s/${String(i).padStart(2, "0")}`);
-    const at = await a.write(keys.map((key) => ({ type: "put", key, record: record("before") })));
-    const snapshot = await a.snapshot();
-    expect(snapshot.revision).toBe(at);
-    await b.write([
-      ...keys.map((key) => ({ type: "put" as const, key, record: record("after") })),
-      { type: "put", key: "s/zz", record: record("new") },
-    ]);
-    const seen: string[] = [];
-    for await (const [key, r] of snapshot.scan({ gte: "s/" })) seen.push(`${key}=${text(r)}`);
-    await snapshot.close();
-    expect(seen).toEqual(keys.map((key) => `${key}=before`));
-  });
-
-  it("compacts the change log up to a shared point, never back and never past the head", async () => {
-    const schema = freshSchema();
-    const [a, b] = [await open(schema), await open(schema)];
-    const revisions: number[] = [];
-    for (let i = 0; i < 5; i++) revisions.push(await a.write([], [], new Uint8Array([i])));
-    const read = async (backend: PostgresBackend, after: number) => {
-      const out: number[] = [];
-      for await (const page of backend.changes(after)) out.push(...page.entries.map((e) => e.revision));
-      return out;
-    };
-    expect(await read(b, 0)).toEqual(revisions);
-    await a.compact(revisions[2]!);
-    expect(await b.compacted()).toBe(revisions[2]);
-    expect(await read(b, revisions[2]!)).toEqual(revisions.slice(3));
-    const err = await read(b, revisions[0]!).catch((e: unknown) => e);
-    expect(isAnykvError(err, "COMPACTED")).toBe(true);
-    expect((err as { metadata: Record<string, string> }).metadata.oldestRevision).toBe(
-      String(revisions[2]! + 1),
-    );
-    await b.compact(revisions[0]!);
-    expect(await a.compacted()).toBe(revisions[2]);
-    await b.compact(revisions[4]! + 1000);
-    expect(await a.compacted()).toBe(revisions[4]);
   });
 
   it("names the URL without its password when the engine cannot be reached", async () => {
