@@ -16,7 +16,8 @@ import {
 } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
 import { checkLease } from "./local-change-log.js";
-import { engineError, redactUrl } from "./postgres-errors.js";
+import { redactUrl } from "./open-backend.js";
+import { engineError } from "./postgres-errors.js";
 import { createCommitListener } from "./postgres-listener.js";
 import { channelOf, checkSchemaName, migrate } from "./postgres-schema.js";
 import { createWriteBatcher } from "./postgres-write-batch.js";

@@ -32,17 +32,6 @@ export function isEngineDown(err: unknown): boolean {
   return CONNECTION_LOST.test(err.message);
 }
 
-/** `url` without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an unparseable PostgreSQL URL)";
-  }
-}
-
 /** UNAVAILABLE for an engine error while the engine is down (cause kept), anything else unchanged. */
 export function engineError(err: unknown, where: string): unknown {
   if (!isEngineDown(err)) return err;
