@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { AnykvError } from "../errors.js";
 import {
   type Backend,
   type Condition,
@@ -11,11 +12,11 @@ import { conditionFailure } from "./conditions.js";
 import { decodeRecord, encodeRecord } from "./record-encoding.js";
 import { createChangeFeed } from "./redis-change-feed.js";
 import { connectRedis, redisError } from "./redis-connection.js";
-import { COMPACT_SCRIPT, LEASE_SCRIPT, RELEASE_SCRIPT, WRITE_SCRIPT } from "./redis-scripts.js";
+import { COMPACT_SCRIPT, LEASE_SCRIPT, READ_SCRIPT, RELEASE_SCRIPT, WRITE_SCRIPT } from "./redis-scripts.js";
 
-/** Options of the Redis backend. */
+/** Options of the Redis backend (or just its URL, for `--backend redis://…`). */
 export interface RedisBackendOptions {
-  /** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+  /** redis://[user:password@]host:port[/db], or rediss:// for TLS (ioredis's URL). */
   readonly url: string;
   /**
    * Prefix of every Redis key of this store. It holds the store's hash tag ({…}): on Redis
@@ -26,32 +27,13 @@ export interface RedisBackendOptions {
   readonly keyPrefix?: string;
 }
 
-/**
- * The Redis backend, with the change feed, compaction and leases of the contract's next step
- * (the contract helper's Backend additions; until they land in backend.ts they are declared here).
- */
-export interface RedisBackend extends Omit<Backend, "capabilities"> {
-  readonly capabilities: Backend["capabilities"] & Readonly<Record<string, boolean>>;
-  write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
-  revision(): Promise<number>;
-  changes(
-    after: number,
-    options?: { readonly follow?: boolean; readonly progressMs?: number; readonly signal?: AbortSignal },
-  ): AsyncIterable<{
-    readonly entries: readonly { revision: number; change: Uint8Array }[];
-    readonly revision: number;
-  }>;
-  compact(upTo: number): Promise<void>;
-  lease(name: string, holder: string, ttlMs: number): Promise<boolean>;
-  releaseLease(name: string, holder: string): Promise<void>;
-}
-
 /** Records read per step of scan() (keys from the index, then their records, in one round trip each). */
 const SCAN_PAGE = 256;
 
 // The scripts, defined on the connection (EVALSHA, with EVAL once when Redis does not have them).
 interface Scripts {
   anykvWrite(numKeys: number, ...args: (string | Buffer)[]): Promise<number | string>;
+  anykvReadBuffer(numKeys: number, ...keys: string[]): Promise<(Buffer | null)[]>;
   anykvCompact(...keysThenArgs: string[]): Promise<number>;
   anykvLease(...keysThenArgs: string[]): Promise<number>;
   anykvRelease(...keysThenArgs: string[]): Promise<number>;
@@ -66,7 +48,10 @@ interface Scripts {
  * `P lease:NAME` the leases. A write is one Lua script (redis-scripts.ts) that checks every
  * condition, takes the next revision and writes records, index and log entry together.
  */
-export async function openRedisBackend(options: RedisBackendOptions): Promise<RedisBackend> {
+export async function openRedisBackend(options: RedisBackendOptions | string): Promise<Backend> {
+  // A bare URL (or options without a key prefix) may name its store: ?store=NAME.
+  if (typeof options === "string" || options.keyPrefix === undefined)
+    options = redisUrlOptions(typeof options === "string" ? options : options.url);
   const prefix = options.keyPrefix ?? "{anykv}:";
   const keys = {
     record: (key: string) => `${prefix}r:${key}`,
@@ -78,6 +63,7 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Re
   };
   const redis = await connectRedis(options.url, "anykv");
   redis.defineCommand("anykvWrite", { lua: WRITE_SCRIPT });
+  redis.defineCommand("anykvRead", { lua: READ_SCRIPT, readOnly: true });
   redis.defineCommand("anykvCompact", { lua: COMPACT_SCRIPT, numberOfKeys: 3 });
   redis.defineCommand("anykvLease", { lua: LEASE_SCRIPT, numberOfKeys: 1 });
   redis.defineCommand("anykvRelease", { lua: RELEASE_SCRIPT, numberOfKeys: 1 });
@@ -94,13 +80,8 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Re
 
   const readMany = async (list: readonly string[]): Promise<(StoredRecord | undefined)[]> => {
     if (list.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const key of list) pipeline.hmgetBuffer(keys.record(key), "r", "b");
-    const replies = (await guard(() => pipeline.exec())) ?? [];
-    return replies.map(([err, reply]) => {
-      if (err) throw redisError(err, closed);
-      return toRecord(reply as (Buffer | null)[]);
-    });
+    const flat = await guard(() => scripts.anykvReadBuffer(list.length, ...list.map(keys.record)));
+    return list.map((_, i) => toRecord(flat[2 * i] ?? null, flat[2 * i + 1] ?? null));
   };
 
   // A page of the index in order: "[k" includes k, "(k" excludes it, "-" and "+" are the ends.
@@ -203,8 +184,25 @@ export async function openRedisBackend(options: RedisBackendOptions): Promise<Re
   };
 }
 
+/**
+ * The options a `--backend` URL gives: `?store=NAME` (letters, digits, `_.-`) keeps a store of
+ * its own under `{NAME}:` (its own hash tag) next to others in one Redis; the rest is ioredis's.
+ */
+export function redisUrlOptions(value: string): RedisBackendOptions {
+  const url = new URL(value);
+  const store = url.searchParams.get("store");
+  if (store === null) return { url: value };
+  if (!/^[\w.-]{1,64}$/.test(store))
+    throw new AnykvError(
+      "INVALID_ARGUMENT",
+      `Redis store name "${store}" must be 1 to 64 of A-Z a-z 0-9 _ . -`,
+    );
+  url.searchParams.delete("store");
+  return { url: url.toString(), keyPrefix: `{${store}}:` };
+}
+
 /** A record from its hash fields (revision, encoded record); undefined when the key is absent. */
-function toRecord([revision, bytes]: (Buffer | null)[]): StoredRecord | undefined {
+function toRecord(revision: Buffer | null, bytes: Buffer | null): StoredRecord | undefined {
   if (!revision || !bytes) return undefined;
   const { meta, value } = decodeRecord(bytes);
   return { value, meta: { ...meta, revision: Number(revision.toString()) } };

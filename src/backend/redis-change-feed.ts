@@ -1,12 +1,7 @@
 import type { Redis } from "ioredis";
-import { AnykvError } from "../errors.js";
+import type { ChangeEntry, ChangePage, ChangesOptions } from "./backend.js";
+import { compactedError } from "./backend.js";
 import { connectRedis } from "./redis-connection.js";
-
-/** One committed write in the change log (the contract's ChangeEntry). */
-interface Entry {
-  readonly revision: number;
-  readonly change: Uint8Array;
-}
 
 /** What the change feed needs of the Redis backend. */
 export interface ChangeFeedContext {
@@ -95,7 +90,7 @@ export function createChangeFeed(ctx: ChangeFeedContext) {
     const compacted = Number(replies[0]![1] ?? 0);
     const latest = Number(replies[1]![1] ?? 0);
     const raw = replies[2]![1] as [Buffer, Buffer[]][];
-    const entries: Entry[] = raw.map(([id, fields]) => ({
+    const entries: ChangeEntry[] = raw.map(([id, fields]) => ({
       revision: Number.parseInt(id.toString(), 10),
       change: new Uint8Array(fields[1] ?? Buffer.alloc(0)),
     }));
@@ -104,10 +99,7 @@ export function createChangeFeed(ctx: ChangeFeedContext) {
     return { compacted, entries, reaches };
   };
 
-  async function* changes(
-    after: number,
-    options: { readonly follow?: boolean; readonly progressMs?: number; readonly signal?: AbortSignal } = {},
-  ) {
+  async function* changes(after: number, options: ChangesOptions = {}): AsyncGenerator<ChangePage> {
     const progressMs = options.progressMs ?? 1000;
     let at = after;
     let target: number | undefined;
@@ -144,13 +136,4 @@ export function createChangeFeed(ctx: ChangeFeedContext) {
       await reader;
     },
   };
-}
-
-function compactedError(after: number, compacted: number): AnykvError {
-  const oldest = compacted + 1;
-  return new AnykvError(
-    "COMPACTED",
-    `the change log after revision ${after} was compacted; the oldest revision available is ${oldest}`,
-    { metadata: { oldestRevision: String(oldest) } },
-  );
 }

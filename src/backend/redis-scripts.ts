@@ -59,6 +59,20 @@ end
 return math.max(upto, point)
 `;
 
+/**
+ * Reads the records KEYS (hashes): per key its revision and encoded record, flat; false (nil)
+ * for an absent key. One command for a whole getMany or scan page, not one per key.
+ */
+export const READ_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do
+  local fields = redis.call('HMGET', KEYS[i], 'r', 'b')
+  out[2 * i - 1] = fields[1]
+  out[2 * i] = fields[2]
+end
+return out
+`;
+
 /** Takes the lease KEYS[1] for holder ARGV[1] for ARGV[2] ms, or renews it; 0 while another holds it. */
 export const LEASE_SCRIPT = `
 local holder = redis.call('GET', KEYS[1])

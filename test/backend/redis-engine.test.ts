@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { openRedisBackend, type RedisBackend } from "../../src/backend/redis-backend.js";
+import type { Backend } from "../../src/backend/backend.js";
+import { openRedisBackend } from "../../src/backend/redis-backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import { startRedisServer } from "../support/redis-server.js";
 
@@ -11,12 +12,12 @@ const record = (text: string) => ({
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
 const open = (keyPrefix: string, url = inject("redisUrl")) => openRedisBackend({ url, keyPrefix });
-const opened: RedisBackend[] = [];
+const opened: Backend[] = [];
 afterAll(() => Promise.all(opened.map((b) => b.close())));
 /** Two backends on one store (one key prefix), as two anykv processes would have. */
-async function pair(): Promise<[RedisBackend, RedisBackend]> {
+async function pair(): Promise<[Backend, Backend]> {
   const prefix = `{t-${randomUUID()}}:`;
-  const both = [await open(prefix), await open(prefix)] as [RedisBackend, RedisBackend];
+  const both = [await open(prefix), await open(prefix)] as [Backend, Backend];
   opened.push(...both);
   return both;
 }
@@ -68,15 +69,7 @@ describe("Redis backend: the engine going away and coming back", () => {
 });
 
 describe("Redis backend: two processes on one store", () => {
-  it("shares one revision counter and the records", async () => {
-    const [a, b] = await pair();
-    const r1 = await a.write([{ type: "put", key: "k", record: record("from a") }]);
-    const r2 = await b.write([{ type: "put", key: "j", record: record("from b") }]);
-    expect(r2).toBe(r1 + 1);
-    expect(text((await b.get("k"))?.value)).toBe("from a");
-    expect(await a.revision()).toBe(r2);
-  });
-
+  // The conformance suite's attach case covers the shared revision, change log and leases.
   it("lets one of two racing if-absent writers win, across connections", async () => {
     const [a, b] = await pair();
     const attempts = Array.from({ length: 20 }, (_, i) =>
@@ -90,100 +83,23 @@ describe("Redis backend: two processes on one store", () => {
     for (const r of results)
       if (r.status === "rejected") expect(isAnykvError(r.reason, "CONFLICT")).toBe(true);
   });
-
-  it("keeps a lease for one holder at a time, renews it, and lets it go", async () => {
-    const [a, b] = await pair();
-    expect(await a.lease("sweeper", "A", 300)).toBe(true);
-    expect(await b.lease("sweeper", "B", 300)).toBe(false);
-    expect(await a.lease("sweeper", "A", 300)).toBe(true);
-    await b.releaseLease("sweeper", "B"); // not B's: no effect
-    expect(await b.lease("sweeper", "B", 300)).toBe(false);
-    await a.releaseLease("sweeper", "A");
-    expect(await b.lease("sweeper", "B", 150)).toBe(true);
-    await new Promise((r) => setTimeout(r, 250)); // B stopped renewing: the lease lapses
-    expect(await a.lease("sweeper", "A", 300)).toBe(true);
-  });
 });
 
-describe("Redis backend: the change log", () => {
-  const change = (s: string) => new TextEncoder().encode(s);
-  const collect = async <T>(it: AsyncIterable<T>) => {
-    const out: T[] = [];
-    for await (const x of it) out.push(x);
-    return out;
-  };
-
-  it("appends a change in the same write and reads it back in revision order", async () => {
-    const [a, b] = await pair();
-    const r1 = await a.write([{ type: "put", key: "x", record: record("1") }], [], change("one"));
-    await b.write([{ type: "put", key: "y", record: record("quiet") }]); // no change entry
-    const r3 = await b.write([{ type: "del", key: "x" }], [], change("three"));
-    const pages = await collect(a.changes(0, {}));
-    const entries = pages.flatMap((p) => p.entries);
-    expect(entries.map((e) => [e.revision, text(e.change)])).toEqual([
-      [r1, "one"],
-      [r3, "three"],
-    ]);
-    expect(pages.at(-1)?.revision).toBe(r3);
-    expect((await collect(a.changes(r1, {}))).flatMap((p) => p.entries).map((e) => e.revision)).toEqual([r3]);
-  });
-
-  it("writes no change entry when the write's condition fails", async () => {
-    const [a] = await pair();
-    await a.write([{ type: "put", key: "x", record: record("1") }], [], change("one"));
-    const failed = a.write(
-      [{ type: "put", key: "x", record: record("2") }],
-      [{ key: "x", revision: null }],
-      change("no"),
+describe("Redis backend: --backend URLs", () => {
+  it("keeps stores named by ?store= apart in one Redis, each under its own hash tag", async () => {
+    const base = inject("redisUrl");
+    const tag = randomUUID().slice(0, 8);
+    const a = await openRedisBackend(`${base}/0?store=a-${tag}`);
+    const b = await openRedisBackend(`${base}/0?store=b-${tag}`);
+    opened.push(a, b);
+    await a.write([{ type: "put", key: "k", record: record("in a") }]);
+    expect(await b.get("k")).toBeUndefined();
+    expect(await b.revision()).toBe(0);
+    const again = await openRedisBackend(`${base}/0?store=a-${tag}`);
+    opened.push(again);
+    expect(text((await again.get("k"))?.value)).toBe("in a");
+    await expect(openRedisBackend(`${base}?store=no{tags}`)).rejects.toSatisfy((e) =>
+      isAnykvError(e, "INVALID_ARGUMENT"),
     );
-    await expect(failed).rejects.toSatisfy((e) => isAnykvError(e, "CONFLICT"));
-    expect((await collect(a.changes(0, {}))).flatMap((p) => p.entries).map((e) => text(e.change))).toEqual([
-      "one",
-    ]);
-  });
-
-  it("follows writes made through another connection, with progress pages while quiet", async () => {
-    const [a, b] = await pair();
-    const start = await a.revision();
-    const controller = new AbortController();
-    const seen: string[] = [];
-    const progress: number[] = [];
-    const following = (async () => {
-      for await (const page of a.changes(start, {
-        follow: true,
-        progressMs: 100,
-        signal: controller.signal,
-      })) {
-        for (const entry of page.entries) seen.push(text(entry.change));
-        if (page.entries.length === 0) progress.push(page.revision);
-      }
-    })();
-    await b.write([{ type: "put", key: "p", record: record("1") }], [], change("first"));
-    await expect.poll(() => seen).toEqual(["first"]);
-    const quiet = await b.write([{ type: "put", key: "q", record: record("2") }]); // no entry: progress only
-    await expect.poll(() => progress.at(-1)).toBe(quiet);
-    await b.write([{ type: "put", key: "r", record: record("3") }], [], change("second"));
-    await expect.poll(() => seen).toEqual(["first", "second"]);
-    controller.abort();
-    await following;
-  });
-
-  it("drops compacted entries for every process and says COMPACTED for a start before the point", async () => {
-    const [a, b] = await pair();
-    const revs: number[] = [];
-    for (const s of ["1", "2", "3"])
-      revs.push(await a.write([{ type: "put", key: s, record: record(s) }], [], change(s)));
-    await a.compact(revs[1]!);
-    const error = await collect(b.changes(revs[0]!, {})).catch((e: unknown) => e);
-    expect(isAnykvError(error, "COMPACTED")).toBe(true);
-    expect((error as { metadata: Record<string, string> }).metadata.oldestRevision).toBe(
-      String(revs[1]! + 1),
-    );
-    const rest = (await collect(b.changes(revs[1]!, {})))
-      .flatMap((p) => p.entries)
-      .map((e) => text(e.change));
-    expect(rest).toEqual(["3"]);
-    await b.compact(revs[0]!); // never moves back
-    await expect(collect(b.changes(revs[0]!, {}))).rejects.toSatisfy((e) => isAnykvError(e, "COMPACTED"));
   });
 });
