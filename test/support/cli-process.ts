@@ -34,7 +34,8 @@ export async function spawnServer(
     if (child.exitCode === null) child.kill("SIGKILL");
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 15_000);
+    // Generous: a loaded machine (or --workers, which starts several processes) is slow to start.
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 45_000);
     const check = () => {
       const match = /listening on (https?:\/\/\S+)/.exec(out);
       if (match) {
