@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { ModeName } from "../codec/typed-value.js";
 import { startServer } from "../server/server.js";
 import { parseDuration, resolveServerOptions, type ServerOptions } from "../server/server-options.js";
+import { isServeWorker, reportListening, servePrimary } from "./serve-workers.js";
 
 const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect on one port)
 
@@ -10,6 +11,8 @@ const HELP = `anykv serve — run the anykv server (gRPC, gRPC-Web and Connect o
   --data DIR             LevelDB data directory         env ANYKV_DATA         default ./data
   --backend URL          leveldb:PATH, memory:, redis://…, rediss://…, postgres://…
                                                         env ANYKV_BACKEND      default leveldb
+  --workers N            processes serving one port     env ANYKV_WORKERS      default 1
+                         (a shared backend only)
   --sync WHEN            always: fsync each commit      env ANYKV_SYNC         default always
                          none: leave it to the OS (an
                          OS crash may lose acked writes)
@@ -88,6 +91,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
       port: { type: "string" },
       data: { type: "string" },
       backend: { type: "string" },
+      workers: { type: "string" },
       sync: { type: "string" },
       "default-ttl": { type: "string" },
       "default-mode": { type: "string" },
@@ -142,6 +146,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const data = pick(values.data, "ANYKV_DATA");
   const backend = pick(values.backend, "ANYKV_BACKEND");
   const sync = pick(values.sync, "ANYKV_SYNC");
+  const workers = pick(values.workers, "ANYKV_WORKERS");
   const ttl = pick(values["default-ttl"], "ANYKV_DEFAULT_TTL");
   const mode = pick(values["default-mode"], "ANYKV_DEFAULT_MODE");
   const keyBytes = pick(values["max-key-bytes"], "ANYKV_MAX_KEY_BYTES");
@@ -152,6 +157,7 @@ export function serveOptions(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (data) options.data = data;
   if (backend) options.backend = backend;
   if (sync) options.sync = sync as ServerOptions["sync"];
+  if (workers) options.workers = integer(workers, "workers");
   if (ttl) options.defaultTtlMs = parseDuration(ttl);
   if (mode) options.defaultMode = mode as ModeName;
   if (keyBytes) options.maxKeyBytes = integer(keyBytes, "max key bytes");
@@ -258,7 +264,8 @@ function integer(text: string, what: string): number {
 }
 
 export async function serve(argv: readonly string[]): Promise<void> {
-  const options = serveOptions(argv, process.env);
+  const options = resolveServerOptions(serveOptions(argv, process.env));
+  if (options.workers > 1 && !isServeWorker()) return servePrimary(options);
   const server = await startServer(options);
   const { logger } = server;
   const security = [
@@ -267,11 +274,13 @@ export async function serve(argv: readonly string[]): Promise<void> {
   ]
     .filter(Boolean)
     .join(", ");
+  if (isServeWorker()) reportListening(server.url);
   // Tests and scripts read the URL from this line: keep a space after it.
-  logger.info(
-    { url: server.url, metrics: server.metricsUrl },
-    `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${server.backendDescription}${security ? `; ${security}` : ""}`,
-  );
+  else
+    logger.info(
+      { url: server.url, metrics: server.metricsUrl },
+      `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${server.backendDescription}${security ? `; ${security}` : ""}`,
+    );
   const stop = (signal: string) => {
     logger.info(`anykv: ${signal} received, finishing in-flight calls and closing the store`);
     server.close().then(

@@ -25,6 +25,13 @@ export interface ServerOptions {
    */
   readonly backend: string;
   /**
+   * Processes `anykv serve` runs (node:cluster), all on the one port, so that one machine's
+   * cores all serve; above 1 only with a backend several processes share (`--workers`).
+   * startServer itself is always one process.
+   * @default 1
+   */
+  readonly workers: number;
+  /**
    * LevelDB data directory; created when missing.
    * @default "./data"
    */
@@ -277,6 +284,7 @@ export const defaultServerOptions: ServerOptions = Object.freeze({
   host: "127.0.0.1",
   port: 50051,
   backend: "leveldb",
+  workers: 1,
   data: "./data",
   sync: "always",
   defaultTtlMs: 0,
@@ -333,6 +341,8 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Serv
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err));
   }
+  if (!(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64))
+    fail("workers must be a whole number from 1 to 64");
   if (o.sync !== "always" && o.sync !== "none") fail(`sync "${String(o.sync)}" is not always or none`);
   if (!(o.defaultTtlMs >= 0)) fail("the default TTL must not be negative");
   if (!["auto", "raw", "json", "pickle"].includes(o.defaultMode))
