@@ -31,7 +31,7 @@ start_anykv() {
     >"$log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do
-    url="$(grep -o 'anykv listening on http://[0-9.:]*' "$log" | head -1 | sed 's/.* //')"
+    url="$(grep -o 'anykv listening on http://[0-9.:]*' "$log" | head -1 | sed 's/.* //' || true)"
     [ -n "$url" ] && return
     sleep 0.1
   done
