@@ -2,8 +2,10 @@
 # Debian's redis-server for the tests: installed when missing, and private instances started and
 # stopped on demand, each in its own directory on a free port (never the system service's).
 #   redis-server.sh install     installs redis-server (and redis-benchmark, redis-cli) when missing
-#   redis-server.sh start DIR [PORT]  starts an instance with its files in DIR, on PORT or a free
-#                               port; prints redis://127.0.0.1:PORT
+#   redis-server.sh start DIR [PORT] [OWNER]  starts an instance with its files in DIR, on PORT or
+#                               a free port; prints redis://127.0.0.1:PORT. With OWNER (a pid), the
+#                               instance is stopped once that process is gone, so that a test run
+#                               that is killed leaves no redis-server behind.
 #   redis-server.sh stop DIR    stops the instance started in DIR (no-op when none runs)
 # The instance keeps nothing on disk (no RDB snapshots, no AOF): tests start it fresh.
 set -euo pipefail
@@ -20,7 +22,7 @@ install() {
 }
 
 start() {
-  local dir="$1" wanted="${2:-}" port try pid
+  local dir="$1" wanted="${2:-}" owner="${3:-}" port try pid
   install
   mkdir -p "$dir"
   for try in $(seq 1 20); do
@@ -32,6 +34,11 @@ start() {
     for _ in $(seq 1 100); do
       if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
         echo "$port" >"$dir/redis.port"
+        if [ -n "$owner" ]; then
+          # A watchdog, detached from this script's output (whoever reads it would wait for it).
+          nohup bash -c 'while kill -0 "$1" 2>/dev/null && [ -f "$2/redis.pid" ]; do sleep 2; done
+            exec bash "$3" stop "$2"' _ "$owner" "$dir" "$0" </dev/null >/dev/null 2>&1 &
+        fi
         echo "redis://127.0.0.1:$port"
         return
       fi
@@ -62,10 +69,10 @@ stop() {
 
 case "${1:-}" in
   install) install ;;
-  start) start "${2:?usage: redis-server.sh start DIR [PORT]}" "${3:-}" ;;
+  start) start "${2:?usage: redis-server.sh start DIR [PORT] [OWNER]}" "${3:-}" "${4:-}" ;;
   stop) stop "${2:?usage: redis-server.sh stop DIR}" ;;
   *)
-    echo "usage: redis-server.sh install | start DIR | stop DIR" >&2
+    echo "usage: redis-server.sh install | start DIR [PORT] [OWNER] | stop DIR" >&2
     exit 2
     ;;
 esac

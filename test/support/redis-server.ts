@@ -23,12 +23,14 @@ export interface RedisServer {
 export async function startRedisServer(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "anykv-redis-"));
   const run = async (...args: string[]) => (await exec("bash", [SCRIPT, ...args])).stdout.trim();
-  const url = await run("start", dir);
+  // This process owns it: the script stops it once this process is gone, even when killed.
+  const owner = String(process.pid);
+  const url = await run("start", dir, "", owner);
   const port = new URL(url).port;
   return {
     url,
     stop: async () => void (await run("stop", dir)),
-    start: async () => void (await run("start", dir, port)),
+    start: async () => void (await run("start", dir, port, owner)),
     async close() {
       await run("stop", dir);
       rmSync(dir, { recursive: true, force: true });
