@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AnykvStore, createStore, type WatchEvent } from "../../src/client/index.js";
 import { uniqueKey } from "../support/server.js";
 import { type ServerGroup, startServerGroup } from "../support/server-group.js";
@@ -57,6 +57,9 @@ export function multiServerSuite(setup: SharedBackendSetup): void {
       group = await startServerGroup(3, ["--backend", await setup.backendUrl()]);
       for (let i = 0; i < 3; i++) stores.push(createStore({ baseUrl: group.url(i) }));
     }, 180_000);
+    afterAll(async () => {
+      await group?.stop();
+    });
 
     it("lets exactly one if_absent put win when the three race", async () => {
       const key = uniqueKey("absent");

@@ -4,6 +4,14 @@ import { afterAll } from "vitest";
 
 const MAIN = join(import.meta.dirname, "../../dist/src/cli/main.js");
 
+// Every server still running when the test file's process exits is killed then. The afterAll
+// below does it sooner, but vitest ignores an afterAll registered while a hook runs, and
+// spawnServer is often called from beforeAll: those servers outlived their test run.
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly url: string;
@@ -29,7 +37,13 @@ export async function spawnServer(
   let out = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   afterAll(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });

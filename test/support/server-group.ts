@@ -17,6 +17,8 @@ export interface ServerGroup {
   restart(index: number): Promise<string>;
   /** Everything server `index` printed. */
   output(index: number): string;
+  /** Stops every running server (SIGTERM) and waits for them to exit. */
+  stop(): Promise<void>;
 }
 
 /** Starts `count` servers with `args` (and `env`); they are stopped after the test file. */
@@ -29,9 +31,18 @@ export async function startServerGroup(
   const servers: ServerProcess[] = [];
   for (let i = 0; i < count; i++) servers.push(await spawnServer(args, env));
   const alive = servers.map(() => true);
-  afterAll(async () => {
-    await Promise.all(servers.map((s, i) => (alive[i] ? s.stop("SIGTERM") : undefined)));
-  });
+  const stopAll = async () => {
+    await Promise.all(
+      servers.map((s, i) => {
+        if (!alive[i]) return undefined;
+        alive[i] = false;
+        return s.stop("SIGTERM");
+      }),
+    );
+  };
+  // Not run when the group starts inside a hook (vitest ignores an afterAll registered then):
+  // callers in beforeAll call stop() from their own afterAll.
+  afterAll(stopAll);
   const at = (index: number) => {
     const server = servers[index];
     if (!server) throw new RangeError(`no server ${index} in a group of ${count}`);
@@ -54,6 +65,7 @@ export async function startServerGroup(
       alive[index] = true;
       return server.url;
     },
+    stop: stopAll,
   };
   return group;
 }
