@@ -30,6 +30,8 @@ export type ErrorCode =
   | "UNAUTHENTICATED"
   /** The call's token lacks the grant it needs: access (read, write, admin) to a namespace. */
   | "ACCESS_DENIED"
+  /** The server was started with `--readonly`: it refuses every write. */
+  | "READ_ONLY"
   /** A feature that this build does not have yet. */
   | "UNIMPLEMENTED"
   /** The backend cannot be reached. */

@@ -24,6 +24,7 @@ const CODES: Readonly<Record<ErrorCode, Code>> = {
   FORBIDDEN: Code.PermissionDenied,
   UNAUTHENTICATED: Code.Unauthenticated,
   ACCESS_DENIED: Code.PermissionDenied,
+  READ_ONLY: Code.FailedPrecondition,
   UNIMPLEMENTED: Code.Unimplemented,
   UNAVAILABLE: Code.Unavailable,
   COMPACTED: Code.OutOfRange,

@@ -38,6 +38,7 @@ import { createLogger, type Logger } from "./observe/logger.js";
 import { createMetrics } from "./observe/metrics.js";
 import { listenMetrics, METRICS_PATH, type MetricsAccess, serveMetrics } from "./observe/metrics-http.js";
 import { type Protocol, sniffProtocol } from "./protocol-sniffer.js";
+import { readOnlyBackend } from "./read-only-backend.js";
 import { createReflection } from "./reflection.js";
 import { requestError, withRequestErrors } from "./request-errors.js";
 import { createValidationInterceptor } from "./request-validation.js";
@@ -109,7 +110,9 @@ export async function startServer(
     data: o.data,
     sync: o.sync,
   });
-  const backend = countBackendErrors(engine, (operation) => metrics.backendError(operation));
+  const counted = countBackendErrors(engine, (operation) => metrics.backendError(operation));
+  // --readonly: every write is refused where they all meet (read-only-backend.ts).
+  const backend = o.readOnly ? readOnlyBackend(counted) : counted;
   const store = new Store(backend, {
     defaultTtlMs: o.defaultTtlMs,
     storeNoneValues: o.storeNoneValues,
@@ -117,8 +120,12 @@ export async function startServer(
     watchRetentionEvents: o.watchRetention,
     watchRetentionMs: o.watchRetentionMs,
     watchProgressMs: o.watchProgressMs,
+    watchRetentionBytes: o.watchRetentionBytes,
     watchBufferBytes: o.maxStreamBufferBytes,
     reports: createBackgroundReports(logger, metrics),
+    // A read-only server writes nothing, expiries included (expired keys are invisible anyway).
+    sweepIntervalMs: o.readOnly ? 0 : o.sweepIntervalMs,
+    chunkBytes: o.chunkBytes,
   });
   const models = await openModels(backend, { descriptorSets }).catch(async (err: unknown) => {
     await store.close();
@@ -151,6 +158,7 @@ export async function startServer(
     dataLimits: { maxDepth: o.maxDepth, maxIntDigits: o.maxIntDigits },
     decodeLimits: {
       maxExpansion: o.maxDecodeExpansion,
+      maxBytes: o.maxDecodeBytes,
       maxItems: o.maxDecodeNodes,
       maxIntDigits: o.maxIntDigits,
     },

@@ -67,8 +67,8 @@ describe("anykv serve as a process", () => {
   it("explains bad configuration without a stack trace", async () => {
     const result = await runCli(["serve", "--default-ttl", "soon"]);
     expect(result.code).toBe(1);
-    expect(result.output).toContain('invalid duration "soon"');
+    expect(result.output).toContain('--default-ttl (command line): "soon" is not a duration');
     const port = await runCli(["serve", "--port", "70000"]);
-    expect(port.output).toContain("port 70000 is not 0 to 65535");
+    expect(port.output).toContain("--port (command line): must be from 0 to 65535 (got 70000)");
   });
 });

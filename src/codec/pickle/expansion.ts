@@ -107,7 +107,7 @@ export class Expansion {
           ? `pickle of ${this.inputBytes} bytes expands to more than ${this.maxPayload} bytes of str/bytes/int ` +
               `payload (memo references counted each time), over ${this.limits.maxExpansion} bytes per byte; ` +
               `limit maxExpansion, raised with ${LIMIT_FLAGS.maxExpansion}`
-          : `pickle expands to more than ${this.maxPayload} bytes of str/bytes/int payload; limit maxBytes`,
+          : `pickle expands to more than ${this.maxPayload} bytes of str/bytes/int payload; limit maxBytes, raised with ${LIMIT_FLAGS.maxBytes}`,
       );
     }
   }

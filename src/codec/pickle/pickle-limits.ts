@@ -20,7 +20,8 @@ export interface PickleLimits {
   readonly maxItems: number;
   /**
    * Most payload in the decoded value: str length in UTF-16 units, bytes and bytearray
-   * lengths, and the size of ints beyond 64 bits, counting each shared reference again.
+   * lengths, and the size of ints beyond 64 bits, counting each shared reference again
+   * (the server's `--max-decode-bytes`).
    * @default 268_435_456 (256 MiB)
    */
   readonly maxBytes: number;
@@ -63,6 +64,7 @@ export const EXPANSION_ALLOWANCE = 1024 * 1024;
  */
 export const LIMIT_FLAGS = Object.freeze({
   maxItems: "--max-decode-nodes",
+  maxBytes: "--max-decode-bytes",
   maxExpansion: "--max-decode-expansion",
   maxIntDigits: "--max-int-digits",
 } as const);
