@@ -37,6 +37,8 @@ export interface Models {
    * callers share one reload. Names still unknown afterwards are MODEL_NOT_FOUND for `get`.
    */
   refresh(names: Iterable<string>): Promise<void>;
+  /** Reloads the registry from the store now (after a restore replaced the stored models). */
+  reload(): Promise<void>;
   /** Registers files and schemas (all or nothing); returns the models the request names. */
   register(input: Registration): Promise<readonly ModelInfo[]>;
   /** Deletes a model (a protobuf model with its file); undefined when there was none. */
@@ -149,6 +151,7 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
       });
       return reloading;
     },
+    reload: () => serialized(reload),
     register: (input) =>
       serialized(async () => {
         await reload();

@@ -1,6 +1,8 @@
 import type { ConnectRouter } from "@connectrpc/connect";
+import { AdminService } from "../../gen/anykv/v1/admin_pb.js";
 import { ModelService } from "../../gen/anykv/v1/model_pb.js";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+import { createAdminService } from "./admin-service.js";
 import { withModelRefresh } from "./model-refresh.js";
 import { createModelService } from "./model-service.js";
 import { createStoreService, type StoreServiceDeps } from "./store-service.js";
@@ -15,5 +17,9 @@ export function routes(deps: StoreServiceDeps): (router: ConnectRouter) => void 
       deps.models ? withModelRefresh(StoreService, store, deps.models, deps.defaultModel) : store,
     );
     if (deps.models) router.service(ModelService, createModelService(deps.models));
+    router.service(
+      AdminService,
+      createAdminService({ store: deps.store, models: deps.models, readOnly: deps.readOnly ?? false }),
+    );
   };
 }

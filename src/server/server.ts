@@ -167,6 +167,7 @@ export async function startServer(
     defaultModel: o.defaultModel,
     allowCode: o.allowCode,
     maxGetBytes: o.maxMessageBytes - 64 * 1024,
+    readOnly: o.readOnly,
     decoder,
     watchStats,
   };

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type AnykvStore, createStore, errorInfo } from "../../src/client/index.js";
+import { AdminService } from "../../gen/anykv/v1/admin_pb.js";
+import { type AnykvStore, createStore, createTransport, errorInfo } from "../../src/client/index.js";
 import { type RunningServer, startServer } from "../../src/server/server.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -53,6 +54,17 @@ describe("--readonly", () => {
     await refused(() => store.upload("ro/big", [new Uint8Array(2 * 1024 * 1024)]));
     await refused(() => store.models.registerJsonSchema("ro.Other", { type: "object" }));
     await refused(() => store.models.delete("ro.Thing"));
+    // Restore is refused before it reads the stream; Backup, a read, works.
+    const admin = createClient(AdminService, createTransport(server.url));
+    const backup: Uint8Array[] = [];
+    for await (const res of admin.backup({})) backup.push(res.data);
+    await refused(() =>
+      admin.restore(
+        (async function* () {
+          yield { data: Buffer.concat(backup) };
+        })(),
+      ),
+    );
     // The bulk writes are refused whole, not item by item.
     await refused(() => store.putMany([{ key: "ro/text", value: "many" }]));
     await refused(() => store.deleteMany(["ro/json"]));

@@ -75,6 +75,12 @@ export interface StoreServiceDeps {
    * @default 4128768 (4 MiB less 64 KiB for the rest of the message)
    */
   readonly maxGetBytes?: number;
+  /**
+   * The server refuses writes (`--readonly`); the backend refuses them all, this lets a
+   * handler refuse before it reads a request stream (Restore).
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Options of a write: the store's, and the request's model. */
