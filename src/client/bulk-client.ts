@@ -1,8 +1,9 @@
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { Precondition, StoreService } from "../../gen/anykv/v1/store_pb.js";
 import type { Mode, Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
+import type { CallOptions, ConnectOptionsOf, ListKeysOptions, RequestOptions } from "./call-options.js";
 import { statusError } from "./errors.js";
-import type { CallOptions, KeyInfo, ListKeysOptions } from "./store-client.js";
+import type { KeyInfo } from "./key-info.js";
 
 /**
  * The precondition of a put or delete: the write happens only if the key is at that revision,
@@ -78,16 +79,17 @@ export interface ListedValue<T = unknown> {
 export type ListValuesOptions = ListKeysOptions &
   Pick<CallOptions, "mode" | "deserializationFunc" | "trustCode">;
 
-export interface DeletePrefixOptions {
+export interface DeletePrefixOptions extends RequestOptions {
   readonly excludePrefix?: string;
   readonly glob?: string;
-  readonly signal?: AbortSignal;
 }
 
 /** The parts of the store client the bulk methods share with it. */
 export interface ClientCore {
   readonly rpc: Client<typeof StoreService>;
   readonly namespace: string;
+  /** A call's connect options over the store's (call-options.ts). */
+  readonly rpcOptions: ConnectOptionsOf;
   mode(call?: CallOptions): Mode;
   ttl(call?: CallOptions): { seconds: bigint; nanos: number } | undefined;
   encode(value: unknown, call?: CallOptions): Value;
@@ -113,6 +115,8 @@ const VALUES_PER_MESSAGE = 256n;
 
 export function createBulkMethods(core: ClientCore): BulkMethods {
   const { rpc, namespace } = core;
+  const unaryOf = (call: RequestOptions | undefined) => core.rpcOptions(call);
+  const streamOf = (call: RequestOptions | undefined) => core.rpcOptions(call, "stream");
   const putRequest = (item: PutItem, call?: CallOptions) => {
     const itemCall = {
       ...call,
@@ -132,7 +136,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
     async *values<T>(list: ListValuesOptions = {}) {
       const stream = rpc.listValues(
         { namespace, ...listRequest(list), mode: core.mode(list), batchSize: VALUES_PER_MESSAGE },
-        signalOf(list),
+        streamOf(list),
       );
       for await (const res of stream) {
         // A server from before batch_size answers one key per message, in the response's own fields.
@@ -145,12 +149,12 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
       }
     },
     async *stream<T>(key: string, call?: CallOptions) {
-      for await (const res of rpc.stream({ namespace, key, mode: core.mode(call) }, signalOf(call))) {
+      for await (const res of rpc.stream({ namespace, key, mode: core.mode(call) }, streamOf(call))) {
         yield core.decode(res.value, call) as T;
       }
     },
     async getMany<T>(keys: readonly string[], call?: CallOptions) {
-      const res = await rpc.getMany({ namespace, keys: [...keys], mode: core.mode(call) }, signalOf(call));
+      const res = await rpc.getMany({ namespace, keys: [...keys], mode: core.mode(call) }, unaryOf(call));
       return res.results.map((r): GetManyResult<T> => {
         if (r.result.case === "error")
           return { key: r.key, found: false, error: statusError(r.result.value) };
@@ -165,7 +169,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
     },
     async putMany(items, call) {
       const list = putItems(items).map((item) => putRequest(item, call));
-      const res = await rpc.putMany({ namespace, items: list }, signalOf(call));
+      const res = await rpc.putMany({ namespace, items: list }, unaryOf(call));
       return res.results.map((r): PutManyResult => {
         if (r.result.case === "error")
           return { key: r.key, stored: false, error: statusError(r.result.value) };
@@ -178,7 +182,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
       const list = [...items].map((item) => (typeof item === "string" ? { key: item } : item));
       const res = await rpc.deleteMany(
         { namespace, items: list.map((item) => ({ key: item.key, ...precondition(item) })) },
-        signalOf(call),
+        unaryOf(call),
       );
       return res.results.map((r): DeleteManyResult => {
         if (r.result.case === "error")
@@ -196,7 +200,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
           ? { op: { case: "put" as const, value: putRequest(op, call) } }
           : { op: { case: "delete" as const, value: { key: op.key, ...precondition(op) } } },
       );
-      const res = await rpc.batch({ namespace, ops: wire }, signalOf(call));
+      const res = await rpc.batch({ namespace, ops: wire }, unaryOf(call));
       return {
         revision: res.revision,
         results: res.results.map((r) =>
@@ -213,7 +217,7 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
     async deletePrefix(prefix, options = {}) {
       const res = await rpc.deletePrefix(
         { namespace, prefix, excludePrefix: options.excludePrefix ?? "", glob: options.glob ?? "" },
-        signalOf(options),
+        unaryOf(options),
       );
       return Number(res.deleted);
     },
@@ -252,8 +256,4 @@ function putItems(
   if (items instanceof Map) return [...items].map(([key, value]: [string, unknown]) => ({ key, value }));
   if (Symbol.iterator in items) return [...(items as Iterable<PutItem>)];
   return Object.entries(items).map(([key, value]) => ({ key, value }));
-}
-
-function signalOf(call?: { readonly signal?: AbortSignal }): { signal?: AbortSignal } {
-  return call?.signal ? { signal: call.signal } : {};
 }

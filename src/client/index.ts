@@ -12,7 +12,14 @@ export type {
   PutManyResult,
   WriteConditions,
 } from "./bulk-client.js";
+export type {
+  CallOptions,
+  ListKeysOptions,
+  RequestOptions,
+  ValueOptions,
+} from "./call-options.js";
 export { type AnykvErrorInfo, errorInfo } from "./errors.js";
+export type { KeyInfo } from "./key-info.js";
 export type {
   ByteSource,
   DownloadOptions,
@@ -30,13 +37,6 @@ export {
 export type { MessageModelOptions, ModelOptions } from "./model-values.js";
 export { bytearray, frozenset, naiveDate, PyDate, PyTime, PyTimedelta, tuple } from "./python-types.js";
 export type { StandardIssue, StandardResult, StandardSchemaV1 } from "./standard-schema.js";
-export {
-  type AnykvStore,
-  type CallOptions,
-  createStore,
-  type KeyInfo,
-  type ListKeysOptions,
-  type StoreClientOptions,
-} from "./store-client.js";
+export { type AnykvStore, createStore, type StoreClientOptions } from "./store-client.js";
 export { createTransport, type Protocol, type TransportOptions } from "./transports.js";
 export type { WatchEvent, WatchMethods, WatchOptions } from "./watch-client.js";

@@ -7,7 +7,8 @@ import type { Client } from "@connectrpc/connect";
 import type { StoreService, UploadRequest, UploadRequestSchema } from "../../gen/anykv/v1/store_pb.js";
 import type { KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import { precondition, type WriteConditions } from "./bulk-client.js";
-import type { KeyInfo } from "./store-client.js";
+import type { ConnectOptionsOf, RequestOptions } from "./call-options.js";
+import type { KeyInfo } from "./key-info.js";
 
 /** Bytes to upload: one array, or a stream of them (a Node Readable is one). */
 export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -20,7 +21,7 @@ export interface Progress {
   readonly total: number | undefined;
 }
 
-export interface UploadOptions extends WriteConditions {
+export interface UploadOptions extends WriteConditions, RequestOptions {
   /** MIME type of the bytes. @default "application/octet-stream" */
   readonly contentType?: string;
   /** TTL in seconds; 0 means never expire. */
@@ -29,7 +30,6 @@ export interface UploadOptions extends WriteConditions {
   readonly onProgress?: (progress: Progress) => void;
   /** Total size, for progress, when the source does not say. */
   readonly size?: number;
-  readonly signal?: AbortSignal;
 }
 
 export interface UploadResult {
@@ -39,7 +39,7 @@ export interface UploadResult {
   readonly size: number;
 }
 
-export interface DownloadOptions {
+export interface DownloadOptions extends RequestOptions {
   /** First byte. @default 0 */
   readonly offset?: number;
   /** Most bytes; undefined reads to the end. */
@@ -47,7 +47,6 @@ export interface DownloadOptions {
   /** Fail with ABORTED unless the key is at this revision (resume without mixing versions). */
   readonly ifRevision?: bigint | number;
   readonly onProgress?: (progress: Progress) => void;
-  readonly signal?: AbortSignal;
 }
 
 export interface LargeValueMethods {
@@ -71,6 +70,7 @@ const MESSAGE_BYTES = 1024 * 1024;
 export function createLargeValueMethods(deps: {
   readonly rpc: Client<typeof StoreService>;
   readonly namespace: string;
+  readonly rpcOptions: ConnectOptionsOf;
   ttl(call?: { ttl?: number }): { seconds: bigint; nanos: number } | undefined;
   keyInfo(info: WireKeyInfo): KeyInfo;
 }): LargeValueMethods {
@@ -106,7 +106,7 @@ export function createLargeValueMethods(deps: {
       }
       const res = await rpc.upload(
         messages() as AsyncIterable<UploadRequest>,
-        options.signal ? { signal: options.signal } : {},
+        deps.rpcOptions(options, "stream"),
       );
       return { info: deps.keyInfo(res.info!), sha256: res.sha256, size };
     },
@@ -120,7 +120,7 @@ export function createLargeValueMethods(deps: {
           length: BigInt(options.length ?? 0),
           ...(options.ifRevision === undefined ? {} : { ifRevision: BigInt(options.ifRevision) }),
         },
-        options.signal ? { signal: options.signal } : {},
+        deps.rpcOptions(options, "stream"),
       );
       const whole = !options.offset && options.length === undefined;
       const hash = whole ? createHash("sha256") : undefined;
@@ -153,7 +153,7 @@ export function createLargeValueMethods(deps: {
     },
 
     async getFile(key, path, options = {}) {
-      const info = await rpc.info({ namespace, key }, options.signal ? { signal: options.signal } : {});
+      const info = await rpc.info({ namespace, key }, deps.rpcOptions(options));
       const partial = `${path}.partial`;
       const out = createWriteStream(partial);
       try {

@@ -1,6 +1,6 @@
 import { type DescFile, type DescMessage, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { type Client, createClient, type Transport } from "@connectrpc/connect";
+import { type CallOptions, type Client, createClient, type Transport } from "@connectrpc/connect";
 import { ModelKind, ModelService, type ModelInfo as WireModelInfo } from "../../gen/anykv/v1/model_pb.js";
 import { fileDescriptorSet } from "../codec/models/file-descriptor-set.js";
 
@@ -39,27 +39,34 @@ export interface ModelClient {
   ensure(schema: DescMessage): Promise<void>;
 }
 
-export function createModelClient(transport: Transport): ModelClient {
+/**
+ * @param rpcOptions The store's deadline, headers and signal for each call (call-options.ts;
+ *   passed in, so that this file needs nothing of the store client's).
+ */
+export function createModelClient(
+  transport: Transport,
+  rpcOptions: (call: undefined) => CallOptions = () => ({}),
+): ModelClient {
   const rpc = createClient(ModelService, transport);
   const registered = new Map<string, Promise<unknown>>();
   const register: ModelClient["register"] = async (schemas, options = {}) => {
     const list = Array.isArray(schemas) ? schemas : [schemas as DescMessage | DescFile];
     const files = list.map((s) => (s.kind === "file" ? s : s.file));
     const set = fileDescriptorSet(...files);
-    const res = await rpc.registerModels({
-      descriptorSet: toBinary(FileDescriptorSetSchema, set),
-      replace: options.replace ?? false,
-    });
+    const res = await rpc.registerModels(
+      { descriptorSet: toBinary(FileDescriptorSetSchema, set), replace: options.replace ?? false },
+      rpcOptions(undefined),
+    );
     return res.models.map(toModelInfo);
   };
   return {
     rpc,
     register,
     async registerJsonSchema(name, schema, options = {}) {
-      const res = await rpc.registerModels({
-        jsonSchemas: [{ name, schema }],
-        replace: options.replace ?? false,
-      });
+      const res = await rpc.registerModels(
+        { jsonSchemas: [{ name, schema }], replace: options.replace ?? false },
+        rpcOptions(undefined),
+      );
       return res.models.map(toModelInfo);
     },
     async list() {
@@ -67,14 +74,14 @@ export function createModelClient(transport: Transport): ModelClient {
       const all: ModelInfo[] = [];
       let pageToken = "";
       do {
-        const res = await rpc.listModels({ pageSize: 1000n, pageToken });
+        const res = await rpc.listModels({ pageSize: 1000n, pageToken }, rpcOptions(undefined));
         all.push(...res.models.map(toModelInfo));
         pageToken = res.nextPageToken;
       } while (pageToken !== "");
       return all;
     },
     async delete(name) {
-      return (await rpc.deleteModel({ name })).removed;
+      return (await rpc.deleteModel({ name }, rpcOptions(undefined))).removed;
     },
     async ensure(schema) {
       let done = registered.get(schema.file.name);

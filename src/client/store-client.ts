@@ -11,21 +11,24 @@ import {
   precondition,
   type WriteConditions,
 } from "./bulk-client.js";
+import {
+  type CallOptions,
+  type ConnectOptionsOf,
+  connectOptions,
+  type ListKeysOptions,
+  type RequestOptions,
+  type ValueOptions,
+} from "./call-options.js";
 import { fromWireValue, toWireValue } from "./js-value.js";
+import type { KeyInfo } from "./key-info.js";
 import { createLargeValueMethods, type LargeValueMethods } from "./large-value-client.js";
 import { createModelClient, type ModelClient } from "./model-client.js";
-import {
-  type MessageModelOptions,
-  type ModelOptions,
-  modelPutValue,
-  modelReadName,
-  modelReadValue,
-} from "./model-values.js";
+import { type MessageModelOptions, modelPutValue, modelReadName, modelReadValue } from "./model-values.js";
 import { createTransport, type Protocol, type TransportOptions } from "./transports.js";
 import { createWatchMethods, type WatchMethods } from "./watch-client.js";
 
-/** Options of a store client; every per-call option overrides the store's. */
-export interface StoreClientOptions {
+/** Options of a store client; every per-call option overrides the store's (call-options.ts). */
+export interface StoreClientOptions extends ValueOptions, RequestOptions {
   /** The server, e.g. "http://127.0.0.1:50051". Ignored when `transport` is a Transport. */
   readonly baseUrl: string;
   /**
@@ -34,31 +37,10 @@ export interface StoreClientOptions {
    */
   readonly namespace?: string;
   /**
-   * Serialization mode.
-   * @default the server's default (auto)
-   */
-  readonly mode?: ModeName;
-  /**
-   * Throw NOT_FOUND for a missing key; when false, get returns undefined.
-   * @default true
-   */
-  readonly raiseOnNonexist?: boolean;
-  /**
    * TTL of puts, in seconds; 0 means never expire.
    * @default the server's default TTL
    */
   readonly defaultTtl?: number;
-  /** Applied to a value before it is sent. */
-  readonly serializationFunc?: (value: unknown) => unknown;
-  /** Applied to what the mode decoded (with mode raw, the bytes). */
-  readonly deserializationFunc?: (value: unknown) => unknown;
-  /**
-   * Revive stored javascript code as functions. Reviving code runs it, so it is
-   * off unless you trust everyone who can write to the store; a get of code then
-   * throws. (The server also stores and serves code only with --allow-code.)
-   * @default false
-   */
-  readonly trustCode?: boolean;
   /**
    * A protocol name or a ready Transport.
    * @default "grpc"
@@ -76,44 +58,6 @@ export interface StoreClientOptions {
    * @default Node's root CAs, no client certificate
    */
   readonly tls?: Pick<TransportOptions, "ca" | "cert" | "key">;
-}
-
-export type CallOptions = Partial<
-  Pick<
-    StoreClientOptions,
-    "mode" | "raiseOnNonexist" | "serializationFunc" | "deserializationFunc" | "trustCode"
-  >
-> & {
-  /** TTL in seconds; 0 means never expire. */
-  readonly ttl?: number;
-  readonly signal?: AbortSignal;
-} & ModelOptions;
-
-/** A key's metadata, with JavaScript types. */
-export interface KeyInfo {
-  readonly key: string;
-  readonly namespace: string;
-  readonly size: number;
-  readonly codec: string;
-  readonly kind: string;
-  readonly model: string;
-  readonly contentType: string;
-  readonly createdAt: Date | undefined;
-  readonly updatedAt: Date | undefined;
-  readonly expiresAt: Date | undefined;
-  readonly revision: bigint;
-}
-
-export interface ListKeysOptions {
-  readonly prefix?: string;
-  readonly excludePrefix?: string;
-  readonly glob?: string;
-  readonly limit?: number;
-  /** Descending key order. */
-  readonly reverse?: boolean;
-  /** Start after this key (exclusive): the last key of the previous page. */
-  readonly startAfter?: string;
-  readonly signal?: AbortSignal;
 }
 
 export interface AnykvStore extends BulkMethods, LargeValueMethods, WatchMethods {
@@ -181,13 +125,18 @@ function checksumAlgorithm(name: string): ChecksumAlgorithm {
 }
 
 /** A typed anykv client: JavaScript values in, the same JavaScript values out. */
+export type { CallOptions, ListKeysOptions } from "./call-options.js";
+export type { KeyInfo } from "./key-info.js";
+
 export function createStore(options: StoreClientOptions): AnykvStore {
   const transport =
     typeof options.transport === "object"
       ? options.transport
       : createTransport(options.baseUrl, options.transport, { ...options.tls, token: options.token });
   const rpc = createClient(StoreService, transport);
-  const models = createModelClient(transport);
+  // Every call's deadline, headers and signal, over the store's (call-options.ts).
+  const rpcOptions: ConnectOptionsOf = (call, shape) => connectOptions(options, call, shape);
+  const models = createModelClient(transport, rpcOptions);
   const namespace = options.namespace ?? "";
   const pick = <K extends keyof CallOptions & keyof StoreClientOptions>(
     call: CallOptions | undefined,
@@ -285,11 +234,12 @@ export function createStore(options: StoreClientOptions): AnykvStore {
     async *keys(list = {}) {
       // Keys arrive in batches (one message per key costs more than the key).
       const request = { namespace, ...listRequest(list), batchSize: KEYS_PER_MESSAGE };
-      for await (const res of rpc.listKeys(request, rpcOptions(list))) yield* res.keys;
+      for await (const res of rpc.listKeys(request, rpcOptions(list, "stream"))) yield* res.keys;
     },
     ...createBulkMethods({
       rpc,
       namespace,
+      rpcOptions,
       mode,
       ttl,
       decode,
@@ -299,10 +249,11 @@ export function createStore(options: StoreClientOptions): AnykvStore {
         return toWireValue(serialize ? serialize(value) : value);
       },
     }),
-    ...createLargeValueMethods({ rpc, namespace, ttl, keyInfo: toKeyInfo }),
+    ...createLargeValueMethods({ rpc, namespace, rpcOptions, ttl, keyInfo: toKeyInfo }),
     ...createWatchMethods({
       rpc,
       namespace,
+      rpcOptions,
       mode: (name) => (name === undefined ? mode() : MODES[name]),
       decode: (value) => decode(value),
       keyInfo: toKeyInfo,
@@ -325,9 +276,4 @@ export function toKeyInfo(info: WireKeyInfo): KeyInfo {
     expiresAt: info.expiresAt && timestampDate(info.expiresAt),
     revision: info.revision,
   };
-}
-
-/** Connect call options: only a signal, when there is one. */
-function rpcOptions(call?: { readonly signal?: AbortSignal }): { signal?: AbortSignal } {
-  return call?.signal ? { signal: call.signal } : {};
 }

@@ -6,8 +6,9 @@ import {
 } from "../../gen/anykv/v1/store_pb.js";
 import type { Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
+import type { ConnectOptionsOf, RequestOptions } from "./call-options.js";
 import { statusError } from "./errors.js";
-import type { KeyInfo } from "./store-client.js";
+import type { KeyInfo } from "./key-info.js";
 
 /** One change of a key. */
 export interface WatchEvent<T = unknown> {
@@ -25,7 +26,8 @@ export interface WatchEvent<T = unknown> {
   readonly error?: ConnectError;
 }
 
-export interface WatchOptions {
+/** A watch takes headers and a signal; no deadline (it resumes after one, as after any break). */
+export interface WatchOptions extends Pick<RequestOptions, "headers" | "signal"> {
   /** Path-segment prefix; "" (default) watches every key of the namespace. */
   readonly prefix?: string;
   /** First revision to report; default: changes from now on. */
@@ -40,7 +42,6 @@ export interface WatchOptions {
    */
   readonly retryDelayMs?: number;
   /** Ends the watch. */
-  readonly signal?: AbortSignal;
 }
 
 export interface WatchMethods {
@@ -76,6 +77,7 @@ const TRANSIENT = new Set([
 export function createWatchMethods(deps: {
   readonly rpc: Client<typeof StoreService>;
   readonly namespace: string;
+  readonly rpcOptions: ConnectOptionsOf;
   mode(name: ModeName | undefined): number;
   decode(value: Value): unknown;
   keyInfo(info: WireKeyInfo): KeyInfo;
@@ -95,7 +97,7 @@ export function createWatchMethods(deps: {
               includeValues: options.includeValues ?? false,
               mode: deps.mode(options.mode),
             },
-            options.signal ? { signal: options.signal } : {},
+            deps.rpcOptions(options, "stream"),
           );
           for await (const res of stream) {
             delay = baseDelay;
