@@ -6,7 +6,7 @@ import {
 } from "../../gen/anykv/v1/store_pb.js";
 import type { Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
-import type { ConnectOptionsOf, RequestOptions } from "./call-options.js";
+import { type ConnectOptionsOf, connectOptions, type RequestOptions } from "./call-options.js";
 import { statusError } from "./errors.js";
 import type { KeyInfo } from "./key-info.js";
 
@@ -77,7 +77,8 @@ const TRANSIENT = new Set([
 export function createWatchMethods(deps: {
   readonly rpc: Client<typeof StoreService>;
   readonly namespace: string;
-  readonly rpcOptions: ConnectOptionsOf;
+  /** The store's headers and signal under each call's (call-options.ts). @default none */
+  readonly rpcOptions?: ConnectOptionsOf;
   mode(name: ModeName | undefined): number;
   decode(value: Value): unknown;
   keyInfo(info: WireKeyInfo): KeyInfo;
@@ -97,7 +98,7 @@ export function createWatchMethods(deps: {
               includeValues: options.includeValues ?? false,
               mode: deps.mode(options.mode),
             },
-            deps.rpcOptions(options, "stream"),
+            (deps.rpcOptions ?? ((call) => connectOptions({}, call)))(options, "stream"),
           );
           for await (const res of stream) {
             delay = baseDelay;

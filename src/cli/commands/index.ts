@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { backupCommands } from "./backup.js";
 import { exportImportCommands } from "./export-import.js";
 import { healthCommands } from "./health.js";
 import { listingCommands } from "./listing.js";
@@ -19,4 +20,5 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   exportImportCommands,
   modelCommands,
   healthCommands,
+  backupCommands,
 ];
