@@ -10,7 +10,7 @@ import { isServeWorker, reportListening, servePrimary } from "./serve-workers.js
  * (src/config/option-table.ts); this file only hands them to commander and starts the server.
  */
 export function createServeCommand(): Command {
-  const command = new Command("serve")
+  const command = new Command("anykv serve")
     .description("run the anykv server (gRPC, gRPC-Web and Connect on one port)")
     .allowExcessArguments(false)
     .addHelpText(
