@@ -4,8 +4,11 @@
  * the background fails silently: a failed run is reported and tried again with backoff.
  */
 export interface BackgroundReports {
-  /** A run of `task` failed (its `attempt`th failure in a row); it runs again in `retryMs`. */
-  failed(task: string, err: unknown, attempt: number, retryMs: number): void;
+  /**
+   * A run of `task` failed (its `attempt`th failure in a row); it runs again in `retryMs`, or
+   * (undefined) when it is next needed (the watch feed restarts with the next watch).
+   */
+  failed(task: string, err: unknown, attempt: number, retryMs: number | undefined): void;
   /** A run of `task` succeeded after `failures` failed ones. */
   recovered(task: string, failures: number): void;
   /** An expiry sweep finished, removing `expired` keys. */
@@ -19,7 +22,8 @@ export interface BackgroundReports {
 export const warningReports: BackgroundReports = {
   failed(task, err, attempt, retryMs) {
     const why = err instanceof Error ? err.message : String(err);
-    process.emitWarning(`${task} failed (${attempt} in a row), retrying in ${retryMs} ms: ${why}`, {
+    const when = retryMs === undefined ? "when next needed" : `in ${retryMs} ms`;
+    process.emitWarning(`${task} failed (${attempt} in a row), retrying ${when}: ${why}`, {
       code: "ANYKV_BACKGROUND_TASK",
     });
   },

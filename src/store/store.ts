@@ -95,6 +95,7 @@ export class Store {
     this.hub = new WatchHub(backend, {
       watcherBytes: this.options.watchBufferBytes,
       progressMs: this.options.watchProgressMs,
+      reports: this.options.reports ?? warningReports,
     });
     this.compactor = createLogCompactor(
       backend,

@@ -1,5 +1,6 @@
 import type { Backend } from "../backend/backend.js";
 import { AnykvError } from "../errors.js";
+import type { BackgroundReports } from "./background-tasks.js";
 import { decodeChange } from "./change-encoding.js";
 import { isUnderPrefix } from "./keys.js";
 import type { Entry } from "./store-write.js";
@@ -36,6 +37,8 @@ export interface WatchHubOptions {
    * notification (its resume point moves past other prefixes' writes); 0 for none.
    */
   readonly progressMs: number;
+  /** Told when the tail of the change log fails (the feed restarts with the next watch). */
+  readonly reports?: BackgroundReports | undefined;
 }
 
 /** What the hub's fan-out did, for tests and metrics. */
@@ -149,6 +152,7 @@ export class WatchHub {
       }
     } catch (err) {
       if (signal.aborted) return;
+      this.options.reports?.failed("watch feed", err, 1, undefined);
       // The log could not be followed (backend down, or compacted past the tail): every live
       // watch ends with UNAVAILABLE and its client resumes from its own revision; the next
       // watch starts a new tail.

@@ -28,6 +28,17 @@ function switchableBackend(): { backend: Backend; down: boolean } {
       };
     },
     scanKeys: (range) => inner.scanKeys(range),
+    changes(after, options) {
+      const pages = inner.changes(after, options);
+      return {
+        async *[Symbol.asyncIterator]() {
+          for await (const page of pages) {
+            if (state.down) throw fail();
+            yield page;
+          }
+        },
+      };
+    },
     close: () => inner.close(),
   };
   return state;
@@ -93,6 +104,33 @@ describe("background tasks of a server's store", () => {
       expect(text).toMatch(/^anykv_expired_keys_total 1$/m);
       expect(text).toMatch(/^anykv_backend_errors_total\{operation="scan"\} [1-9]/m);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("log a watch feed that fails; its watches end UNAVAILABLE", async () => {
+    const logs = captureLogs("debug");
+    const metrics = createMetrics();
+    const engine = switchableBackend();
+    engine.down = false;
+    const store = new Store(engine.backend, {
+      sweepIntervalMs: 0,
+      reports: createBackgroundReports(logs.logger, metrics),
+    });
+    try {
+      const watch = store.watch("", {})[Symbol.asyncIterator]();
+      await watch.next(); // the watch is in place: the tail follows the log
+      engine.down = true;
+      await expect(watch.next()).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      await until("the feed's failure line", () => logs.errors().some((l) => l.task === "watch feed"));
+      expect(logs.errors().find((l) => l.task === "watch feed")).toMatchObject({
+        level: LEVEL.error,
+        err: { message: /engine is down/ },
+        msg: "watch feed failed; retrying when next needed",
+      });
+      expect(await metrics.text()).toMatch(/^anykv_background_failures_total\{task="watch feed"\} 1$/m);
+    } finally {
+      engine.down = false;
       await store.close();
     }
   });

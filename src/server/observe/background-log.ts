@@ -7,7 +7,8 @@ export function createBackgroundReports(logger: Logger, metrics: Metrics): Backg
   return {
     failed(task, err, attempt, retryMs) {
       metrics.taskFailed(task);
-      logger.error({ err, task, attempt, retryInMs: retryMs }, `${task} failed; retrying in ${retryMs} ms`);
+      const when = retryMs === undefined ? "when next needed" : `in ${retryMs} ms`;
+      logger.error({ err, task, attempt, retryInMs: retryMs }, `${task} failed; retrying ${when}`);
     },
     recovered(task, failures) {
       logger.info({ task, failures }, `${task} succeeded after ${failures} failed attempts`);
