@@ -4,6 +4,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminService } from "../../gen/anykv/v1/admin_pb.js";
 import { ModelService } from "../../gen/anykv/v1/model_pb.js";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -167,6 +168,33 @@ describe("streams and services", () => {
     expect(err.rawMessage).toContain('needs admin access to every namespace (a grant {"namespace": "*"');
     // The admin passes the check (deleting a model nobody registered deletes nothing).
     await expect(models(admin).deleteModel({ name: "no.such.Model" })).resolves.toBeDefined();
+  });
+
+  it("lets only a server-wide admin back up and restore, and a refused restore changes nothing", async () => {
+    const admins = (token: TestToken) =>
+      createClient(AdminService, transportFor(server.url, "grpc", { token: token.token }));
+    const key = uniqueKey("kept");
+    await storeAs("grpc", "", writer).put(key, "before");
+    const backup = async (token: TestToken) => {
+      const pieces: Uint8Array[] = [];
+      for await (const piece of admins(token).backup({})) pieces.push(piece.data);
+      return pieces;
+    };
+    for (const token of [reader, writer]) {
+      const err = await failure(backup(token));
+      expect(err.code).toBe(Code.PermissionDenied);
+    }
+    const pieces = await backup(admin);
+    expect(pieces.length).toBeGreaterThan(0);
+    await storeAs("grpc", "", writer).put(key, "after");
+    async function* replay() {
+      for (const data of pieces) yield { data };
+    }
+    const refused = await failure(admins(writer).restore(replay()));
+    expect(refused.code).toBe(Code.PermissionDenied);
+    expect(await storeAs("grpc", "", reader).get(key)).toBe("after");
+    await admins(admin).restore(replay());
+    expect(await storeAs("grpc", "", reader).get(key)).toBe("before");
   });
 
   it("/metrics on the main port needs admin on every namespace", async () => {
