@@ -2,6 +2,9 @@ import { AnykvError } from "../errors.js";
 import type { Backend } from "./backend.js";
 import { openLevelBackend } from "./leveldb-backend.js";
 import { createMemoryBackend } from "./memory-backend.js";
+import { redactUrl } from "./redact-url.js";
+
+export { redactUrl };
 
 /** How to open the backend a `--backend` / ANYKV_BACKEND value names. */
 export interface OpenBackendOptions {
@@ -105,20 +108,6 @@ export async function openBackend(value: string, options: OpenBackendOptions = {
       }
     }
   }
-}
-
-/** A URL with its password (and any `password=` query parameter) replaced by ***. */
-export function redactUrl(value: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#@]*)@/i.exec(value);
-  let out = value;
-  if (match) {
-    const userinfo = match[2]!;
-    const colon = userinfo.indexOf(":");
-    const redacted =
-      colon === -1 ? (match[1]!.startsWith("redis") ? "***" : userinfo) : `${userinfo.slice(0, colon)}:***`;
-    out = match[1] + redacted + value.slice(match[0].length - 1);
-  }
-  return out.replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, "$1***");
 }
 
 /** `text` with `url` and its password replaced by their redacted forms. */

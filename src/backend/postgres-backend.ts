@@ -16,11 +16,11 @@ import {
 } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
 import { checkLease } from "./local-change-log.js";
-import { redactUrl } from "./open-backend.js";
 import { engineError } from "./postgres-errors.js";
 import { createCommitListener } from "./postgres-listener.js";
 import { channelOf, checkSchemaName, migrate } from "./postgres-schema.js";
 import { createWriteBatcher } from "./postgres-write-batch.js";
+import { redactUrl } from "./redact-url.js";
 
 /** Options of the PostgreSQL backend. */
 export interface PostgresBackendOptions {

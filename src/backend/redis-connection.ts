@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { AnykvError } from "../errors.js";
+import { redactUrl } from "./redact-url.js";
 
 /**
  * How the Redis backend talks to Redis: ioredis, with no offline queue and no retried commands,
@@ -15,17 +16,6 @@ const CONNECTION = {
   retryStrategy: (times: number) => Math.min(times * 100, 1000),
   connectTimeout: 5000,
 } satisfies RedisOptions;
-
-/** The URL as it may be logged: without its password. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(a malformed Redis URL)";
-  }
-}
 
 /** Opens a connection to the Redis at `url`; UNAVAILABLE, naming the URL without its password, when it cannot. */
 export async function connectRedis(url: string, name: string): Promise<Redis> {
