@@ -78,6 +78,15 @@ export interface Condition {
   readonly revision: number | null;
 }
 
+/**
+ * Lease names under this prefix come in numbers (the store's upload leases: one per upload in
+ * progress) and live briefly; every other lease is one of a few held for long (the maintenance
+ * lease). A backend may keep the two kinds apart: PostgreSQL holds each of the few as an
+ * advisory lock on a connection of its own, and the many as rows, so that they cost no
+ * connection each.
+ */
+export const UPLOAD_LEASE_PREFIX = "anykv:upload:";
+
 /** The most keys in one page of Backend.scanKeys. */
 export const KEY_PAGE = 1000;
 

@@ -12,10 +12,12 @@ import {
   type RecordMeta,
   type ScanRange,
   type StoredRecord,
+  UPLOAD_LEASE_PREFIX,
   type WriteOp,
 } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
 import { checkLease } from "./local-change-log.js";
+import { createAdvisoryLeases } from "./postgres-advisory-lease.js";
 import { engineError } from "./postgres-errors.js";
 import { createCommitListener } from "./postgres-listener.js";
 import { channelOf, checkSchemaName, migrate } from "./postgres-schema.js";
@@ -56,7 +58,9 @@ type Run = (name: string, text: string, values: unknown[]) => Promise<unknown[][
  * one statement and one round trip: it takes the next revision from the counter row (whose lock
  * serializes writers to commit), checks the conditions, applies the ops, appends the change and
  * NOTIFYs. Reads are single statements on the records' primary key B-tree; scans page through it
- * by key; a snapshot is a REPEATABLE READ transaction. While the engine is down every call is
+ * by key; a snapshot is a REPEATABLE READ transaction. The few long-held leases (maintenance)
+ * are advisory locks whose expiry the engine enforces (postgres-advisory-lease.ts), the many
+ * upload leases rows with an expiry. While the engine is down every call is
  * UNAVAILABLE, and the pool opens new connections once it is back.
  */
 export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
@@ -89,6 +93,8 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
     throw new AnykvError("UNAVAILABLE", `cannot open PostgreSQL at ${where}: ${String(err)}`, { cause: err });
   }
   const listener = createCommitListener(config, channelOf(schema));
+  // Named after the data set, so that a DBA finds a schema's lease sessions in pg_stat_activity.
+  const advisory = createAdvisoryLeases({ ...config, application_name: `anykv lease ${schema}` }, schema);
   let closed = false;
   const closedError = () => new AnykvError("UNAVAILABLE", `the PostgreSQL backend (${where}) is closed`);
 
@@ -131,7 +137,8 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
       moved AS (UPDATE ${s}.compaction SET revision = target.upto FROM target
         WHERE target.upto > compaction.revision RETURNING compaction.revision)
       DELETE FROM ${s}.changes WHERE revision <= (SELECT revision FROM moved)`,
-    // The engine's clock decides expiry, so servers whose clocks differ agree on who holds a lease.
+    // Upload leases (many, brief) are rows; the engine's clock decides expiry, so servers whose
+    // clocks differ agree on who holds one. The others are advisory locks (postgres-advisory-lease.ts).
     lease: `INSERT INTO ${s}.leases AS l (name, holder, expires_at)
       VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
@@ -249,9 +256,11 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
     },
     async lease(name, holder, ttlMs) {
       checkLease(name, holder, ttlMs);
+      if (!name.startsWith(UPLOAD_LEASE_PREFIX)) return guard(() => advisory.lease(name, holder, ttlMs));
       return (await run("lease", sql.lease, [name, holder, Math.ceil(ttlMs)])).length > 0;
     },
     async releaseLease(name, holder) {
+      if (!name.startsWith(UPLOAD_LEASE_PREFIX)) return guard(() => advisory.release(name, holder));
       await run("release", sql.release, [name, holder]);
     },
     snapshot: () => guard(() => openSnapshot(pool, s, where)),
@@ -272,6 +281,8 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
       closed = true;
       // Queued writes go first, so that every acknowledged write is committed.
       await batcher.flush();
+      // Ending the lease connections releases their locks: another server takes over at once.
+      await advisory.close();
       await pool.end();
       await listener.close();
     },

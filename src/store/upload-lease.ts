@@ -1,4 +1,4 @@
-import type { Backend } from "../backend/backend.js";
+import { type Backend, UPLOAD_LEASE_PREFIX } from "../backend/backend.js";
 import { AnykvError } from "../errors.js";
 import { uploadKey } from "./system-keys.js";
 
@@ -9,7 +9,7 @@ import { uploadKey } from "./system-keys.js";
 export const UPLOAD_LEASE_MS = 30_000;
 
 /** The backend lease of upload `id`: held by its uploader while its chunks are unreferenced. */
-const LEASE_PREFIX = "anykv:upload:";
+const LEASE_PREFIX = UPLOAD_LEASE_PREFIX;
 export const uploadLeaseName = (id: string) => LEASE_PREFIX + id;
 
 /** An uploader's hold on its upload's lease, renewed by a heartbeat until released. */

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Backend, ChangeEntry, ChangePage, NewRecord } from "../../src/backend/backend.js";
+import {
+  type Backend,
+  type ChangeEntry,
+  type ChangePage,
+  type NewRecord,
+  UPLOAD_LEASE_PREFIX,
+} from "../../src/backend/backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import type { BackendFactory } from "../support/backends.js";
 import { readUntil } from "../support/read-until.js";
@@ -20,6 +26,11 @@ const entriesOf = (pages: readonly ChangePage[]) => pages.flatMap((p) => p.entri
 const text = (entry: ChangeEntry) => decoder.decode(entry.change);
 const compacted = (e: unknown) => isAnykvError(e, "COMPACTED");
 const unavailable = (e: unknown) => isAnykvError(e, "UNAVAILABLE");
+/** Both kinds of lease name (backend.ts, UPLOAD_LEASE_PREFIX): a backend may keep them apart. */
+const leaseKinds = [
+  ["a few long-held leases", () => `lease-${randomUUID()}`],
+  ["many upload leases", () => `${UPLOAD_LEASE_PREFIX}${randomUUID()}`],
+] as const;
 
 /**
  * The contract's change log, revision, compaction, leases and snapshots (backend.ts), for any
@@ -186,21 +197,24 @@ export function changeLogSuite(factory: BackendFactory): void {
       await b.close();
     });
 
-    it("leases a name to one holder at a time, renews, expires and releases", async () => {
-      const b = await factory.create();
-      const name = `lease-${randomUUID()}`;
-      expect(await b.lease(name, "a", 200)).toBe(true);
-      expect(await b.lease(name, "b", 200)).toBe(false);
-      expect(await b.lease(name, "a", 200)).toBe(true);
-      await b.releaseLease(name, "b"); // not b's: nothing happens
-      expect(await b.lease(name, "b", 200)).toBe(false);
-      await b.releaseLease(name, "a");
-      expect(await b.lease(name, "b", 100)).toBe(true);
-      await new Promise((r) => setTimeout(r, 250));
-      expect(await b.lease(name, "a", 1000)).toBe(true);
-      expect(await b.lease(`${name}-other`, "b", 1000)).toBe(true);
-      await b.close();
-    });
+    it.each(leaseKinds)(
+      "leases a name to one holder at a time, renews, expires and releases (%s)",
+      async (_, newName) => {
+        const b = await factory.create();
+        const name = newName();
+        expect(await b.lease(name, "a", 200)).toBe(true);
+        expect(await b.lease(name, "b", 200)).toBe(false);
+        expect(await b.lease(name, "a", 200)).toBe(true);
+        await b.releaseLease(name, "b"); // not b's: nothing happens
+        expect(await b.lease(name, "b", 200)).toBe(false);
+        await b.releaseLease(name, "a");
+        expect(await b.lease(name, "b", 100)).toBe(true);
+        await new Promise((r) => setTimeout(r, 250));
+        expect(await b.lease(name, "a", 1000)).toBe(true);
+        expect(await b.lease(`${name}-other`, "b", 1000)).toBe(true);
+        await b.close();
+      },
+    );
 
     it("reads a consistent point in time from a snapshot (or offers none)", async () => {
       const b = await factory.create();
@@ -261,9 +275,15 @@ export function changeLogSuite(factory: BackendFactory): void {
         const seen = await readUntil(follow, (s) => entriesOf(s).length > 0);
         expect(entriesOf(seen).map((e) => [e.revision, text(e)])).toEqual([[r, "from b"]]);
         expect(await a.revision()).toBeGreaterThanOrEqual(r);
-        const name = `lease-${randomUUID()}`;
-        expect(await a.lease(name, "a", 5000)).toBe(true);
-        expect(await b.lease(name, "b", 5000)).toBe(false);
+        for (const [, newName] of leaseKinds) {
+          const name = newName();
+          expect(await a.lease(name, "a", 5000)).toBe(true);
+          expect(await b.lease(name, "b", 5000)).toBe(false);
+          // Given up through a, it is b's at once.
+          await a.releaseLease(name, "a");
+          expect(await b.lease(name, "b", 5000)).toBe(true);
+          expect(await a.lease(name, "a", 5000)).toBe(false);
+        }
         controller.abort();
         await b.close();
         await a.close();

@@ -162,6 +162,7 @@ describe("postgres backend: the engine stops and starts again", () => {
     const watcher = await openPostgresBackend({ url: server.url });
     try {
       await backend.write([{ type: "put", key: "k", record: record("kept") }]);
+      expect(await backend.lease("anykv:maintenance", "a", 60_000)).toBe(true);
       const controller = new AbortController();
       const pages = watcher.changes(0, { follow: true, progressMs: 200, signal: controller.signal });
       const follow = pages[Symbol.asyncIterator]();
@@ -172,10 +173,14 @@ describe("postgres backend: the engine stops and starts again", () => {
         unavailable,
       );
       await expect(backend.revision()).rejects.toSatisfy(unavailable);
+      // The lease's session went down with the engine: the lease is lost, and asking is UNAVAILABLE.
+      await expect(backend.lease("anykv:maintenance", "a", 60_000)).rejects.toSatisfy(unavailable);
       // The follower's next read fails the same way.
       await expect(nextPage(follow)).rejects.toSatisfy(unavailable);
       await server.start();
       expect(text(await backend.get("k"))).toBe("kept");
+      // A new session takes the lease again (nobody else holds it).
+      expect(await backend.lease("anykv:maintenance", "a", 60_000)).toBe(true);
       // A new follow is woken by NOTIFY again (the listener reconnected).
       const again = watcher.changes(await watcher.revision(), {
         follow: true,
