@@ -26,17 +26,28 @@ export interface GroupCommitOptions {
    * @default 65536
    */
   readonly knownKeys?: number;
+  /**
+   * Bytes of committed records the committer keeps in memory to answer reads without the engine
+   * (a read cache, written through by every commit); 0 keeps revisions only (an engine that is
+   * memory already). Records larger than a sixteenth of it are not kept.
+   * @default 0
+   */
+  readonly cacheBytes?: number;
 }
 
 export interface GroupCommitter {
   /** Backend.write: resolves with the write's revision once its group is committed. */
   write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
   /**
-   * Backend.getMany through the committer: options.readMany, whose answer also tells the
-   * committer the keys' revisions, so that a write pinned to what it read (every store write)
-   * has its conditions checked without reading the same records again.
+   * Backend.getMany through the committer: what it holds of the committed state (absent keys,
+   * cached records), and options.readMany for the rest, whose answer also tells the committer
+   * the keys' revisions, so that a write pinned to what it read (every store write) has its
+   * conditions checked without reading the same records again. The records it answers are
+   * shared: callers must not change them.
    */
   readMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
+  /** Backend.get through the committer (readMany of one key). */
+  read(key: string): Promise<StoredRecord | undefined>;
   /** Resolves once every write queued so far has settled. */
   flush(): Promise<void>;
 }
@@ -60,13 +71,16 @@ interface Pending {
  * after a CONFLICT reads the write that beat it.
  *
  * The committed state of a key comes from the revisions the committer knows
- * (known-revisions below) or, for the others, from one read per group.
+ * (known-revisions below) or, for the others, from one read per group. With
+ * `cacheBytes`, it also keeps the committed records of those keys, so that
+ * reads of recent and hot keys, and the store's read before each write, cost
+ * no trip into the engine.
  */
 export function createGroupCommitter(options: GroupCommitOptions): GroupCommitter {
   let revision = options.revision;
   let queue: Pending[] = [];
   let running: Promise<void> | undefined;
-  const known = createKnownRevisions(options.knownKeys ?? 65_536);
+  const known = createKnownRevisions(options.knownKeys ?? 65_536, options.cacheBytes ?? 0);
 
   const drain = async () => {
     try {
@@ -136,6 +150,28 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
     for (const [write, failure] of refused) write.reject(failure);
   };
 
+  const readMany = async (keys: readonly string[]): Promise<(StoredRecord | undefined)[]> => {
+    const found: (StoredRecord | undefined)[] = new Array(keys.length);
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (known.isAbsent(key)) found[i] = undefined;
+      else {
+        const record = known.record(key);
+        if (record) found[i] = record;
+        else missing.push(i);
+      }
+    }
+    if (missing.length === 0) return found;
+    const unread = missing.length === keys.length ? keys : missing.map((i) => keys[i] as string);
+    const epoch = known.epoch();
+    const records = await options.readMany(unread);
+    known.learn(unread, records, epoch);
+    if (unread === keys) return records;
+    for (const [j, i] of missing.entries()) found[i] = records[j];
+    return found;
+  };
+
   return {
     write(ops, conditions = [], change) {
       return new Promise<number>((resolve, reject) => {
@@ -143,12 +179,8 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
         running ??= drain();
       });
     },
-    async readMany(keys) {
-      const epoch = known.epoch();
-      const records = await options.readMany(keys);
-      known.learn(keys, records, epoch);
-      return records;
-    },
+    readMany,
+    read: async (key) => (await readMany([key]))[0],
     async flush() {
       while (running) await running;
     },
@@ -175,30 +207,78 @@ function firstFailure(
  * answer, or before it, and then the read leaves it alone). A read that overlapped a forget()
  * adds nothing (its epoch is stale). Past `max` keys the map is cleared: forgetting is always
  * safe, the conditions of those keys are then read again.
+ *
+ * Beside a key's revision it may keep its committed record (up to `cacheBytes` of them, the
+ * oldest written or read dropped first): dropping a record never needs the epoch, since the
+ * revision stays exact, and a record is kept only with the revision the map holds for its key.
  */
-function createKnownRevisions(max: number) {
+function createKnownRevisions(max: number, cacheBytes: number) {
   let revisions = new Map<string, number | null>();
+  // Insertion order is age: a write deletes and sets its keys, so the oldest come first.
+  let records = new Map<string, StoredRecord>();
+  let bytes = 0;
   let epoch = 0;
+  // Larger values are read from the engine: one of them would push out many small hot ones.
+  const largest = cacheBytes > 0 ? Math.floor(cacheBytes / 16) : -1;
+  const sizeOf = (key: string, record: StoredRecord) =>
+    record.value.byteLength + key.length * 2 + RECORD_OVERHEAD;
+  const drop = (key: string) => {
+    const record = records.get(key);
+    if (record === undefined) return;
+    records.delete(key);
+    bytes -= sizeOf(key, record);
+  };
+  const keep = (key: string, record: StoredRecord) => {
+    if (record.value.byteLength > largest) return;
+    records.set(key, record);
+    bytes += sizeOf(key, record);
+    for (const [oldest, kept] of records) {
+      if (bytes <= cacheBytes) break;
+      records.delete(oldest);
+      bytes -= sizeOf(oldest, kept);
+    }
+  };
   const forget = () => {
     revisions = new Map();
+    records = new Map();
+    bytes = 0;
     epoch += 1;
   };
   return {
     get: (key: string): number | null | undefined => revisions.get(key),
+    isAbsent: (key: string): boolean => revisions.get(key) === null,
+    record: (key: string): StoredRecord | undefined => records.get(key),
     epoch: () => epoch,
-    /** What a read that started at `since` found, for the keys not known yet. */
-    learn(keys: readonly string[], records: readonly (StoredRecord | undefined)[], since: number) {
+    /** What a read that started at `since` found, for the keys not known yet (and their records). */
+    learn(keys: readonly string[], found: readonly (StoredRecord | undefined)[], since: number) {
       if (since !== epoch) return;
       // Not after a forget(): a commit during the read may have set a key that is gone now.
       if (revisions.size + keys.length > max) return forget();
-      for (const [i, key] of keys.entries())
-        if (!revisions.has(key)) revisions.set(key, records[i]?.meta.revision ?? null);
+      for (const [i, key] of keys.entries()) {
+        const record = found[i];
+        const revision = record?.meta.revision ?? null;
+        const held = revisions.get(key);
+        if (held === undefined) revisions.set(key, revision);
+        // The record only with the revision the map holds: a read may have seen a commit whose
+        // revision the map does not hold yet, or an older one.
+        if (record && cacheBytes > 0 && (held ?? revision) === revision && !records.has(key))
+          keep(key, record);
+      }
     },
     /** A committed write's ops, under its revision. */
     wrote(ops: readonly WriteOp[], revision: number) {
       if (revisions.size + ops.length > max) forget();
-      for (const op of ops) revisions.set(op.key, op.type === "put" ? revision : null);
+      for (const op of ops) {
+        revisions.set(op.key, op.type === "put" ? revision : null);
+        drop(op.key);
+        if (op.type === "put" && op.record.value.byteLength <= largest)
+          // A copy: the value may be a view of a request's buffer, which it would keep alive.
+          keep(op.key, { value: new Uint8Array(op.record.value), meta: { ...op.record.meta, revision } });
+      }
     },
     forget,
   };
 }
+
+/** What a kept record costs besides its value and key: the objects, the metadata, the map entry. */
+const RECORD_OVERHEAD = 320;

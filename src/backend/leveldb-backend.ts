@@ -28,6 +28,12 @@ export interface LevelBackendOptions {
    * @default "always"
    */
   readonly sync?: "always" | "none";
+  /**
+   * Bytes of recently written and read records kept in memory, so that reads of them (and the
+   * read before each write) do not go into LevelDB's thread pool; 0 turns the cache off.
+   * @default 64 MiB
+   */
+  readonly cacheBytes?: number;
 }
 
 // One LevelDB, three key spaces: records under "r", the change log under "l" (16-digit
@@ -38,6 +44,7 @@ const COUNTER_KEY = "c:revision";
 const COMPACTED_KEY = "c:compacted";
 const logKey = (revision: number) => LOG + String(revision).padStart(16, "0");
 const encoder = new TextEncoder();
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const decoder = new TextDecoder();
 
 /**
@@ -67,14 +74,10 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
   const commits = createCommitSignal();
   const leases = createLocalLeases();
 
-  // Reads go through LevelDB's thread pool. Synchronous reads (getSync) cost less CPU per call
-  // in-process, but over the network on a loaded 2-core machine they halved Get and Put
-  // throughput (bench/README.md, "Request path"), so reads stay asynchronous.
-  const read = async (key: string): Promise<StoredRecord | undefined> => {
-    const bytes = await guard(() => db.get(RECORD + key));
-    return bytes === undefined ? undefined : decodeRecord(bytes);
-  };
-  // One getMany is one trip into LevelDB's thread pool, however many keys it reads.
+  // Reads that miss the committer's cache go through LevelDB's thread pool. Synchronous reads
+  // (getSync) cost less CPU per call in-process, but over the network on a loaded 2-core machine
+  // they halved Get and Put throughput (bench/README.md, "Request path"), so they stay
+  // asynchronous. One getMany is one trip into LevelDB's thread pool, however many keys it reads.
   const readMany = async (keys: readonly string[]): Promise<(StoredRecord | undefined)[]> => {
     const values = await guard(() => db.getMany(keys.map((key) => RECORD + key)));
     return values.map((bytes) => (bytes === undefined ? undefined : decodeRecord(bytes)));
@@ -100,7 +103,12 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       latest = last;
       commits.notify();
     });
-  const committer = createGroupCommitter({ revision, readMany, commit });
+  const committer = createGroupCommitter({
+    revision,
+    readMany,
+    commit,
+    cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+  });
   const closed = () => db.status !== "open";
   const readLog = (after: number, upTo: number, limit: number) =>
     guard(async () => {
@@ -119,8 +127,9 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       nativeTtl: false,
       snapshots: true,
     },
-    get: read,
-    // Through the committer: the store's reads before a write tell it the revisions the write is pinned to.
+    // Through the committer: its cache answers recent keys, and the store's reads before a write
+    // tell it the revisions the write is pinned to.
+    get: committer.read,
     getMany: committer.readMany,
     write: committer.write,
     async revision() {

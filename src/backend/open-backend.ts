@@ -18,6 +18,11 @@ export interface OpenBackendOptions {
    * @default "always"
    */
   readonly sync?: "always" | "none";
+  /**
+   * LevelDB's record cache (`--cache-size`).
+   * @default 64 MiB
+   */
+  readonly cacheBytes?: number;
 }
 
 /** An opened backend, and how to name it in logs and errors (never with a password). */
@@ -77,6 +82,7 @@ export async function openBackend(value: string, options: OpenBackendOptions = {
         backend: await openLevelBackend({
           location: spec.path,
           ...(options.sync ? { sync: options.sync } : {}),
+          ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
         }),
         description: `LevelDB in ${spec.path}`,
       };

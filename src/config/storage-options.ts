@@ -41,6 +41,16 @@ export const storageOptions = optionGroup("Storage", {
     default: "always",
     help: "always: fsync each commit; none: leave it to the OS (an OS crash may lose acked writes)",
   }),
+  /**
+   * Bytes of recently written and read records the LevelDB backend keeps in memory, so that
+   * reading them (and the read before each write) does not go into LevelDB's thread pool.
+   */
+  cacheBytes: option({
+    flag: "cache-size",
+    kind: bytes(0, 64 * 1024 ** 3),
+    default: 64 * 1024 ** 2,
+    help: "memory for recently used records (LevelDB backend; 0 turns the cache off)",
+  }),
   /** TTL of keys put without one, in milliseconds; 0 for none. */
   defaultTtlMs: option({
     flag: "default-ttl",

@@ -109,6 +109,7 @@ export async function startServer(
   const { backend: engine, description: backendDescription } = await openBackend(o.backend, {
     data: o.data,
     sync: o.sync,
+    cacheBytes: o.cacheBytes,
   });
   const counted = countBackendErrors(engine, (operation) => metrics.backendError(operation));
   // --readonly: every write is refused where they all meet (read-only-backend.ts).

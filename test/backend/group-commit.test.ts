@@ -200,13 +200,14 @@ describe("the group committer", () => {
 
 describe("the group committer's known revisions", () => {
   // A store of records behind a committer whose reads are counted and can be held back.
-  const setup = (knownKeys?: number) => {
+  const setup = (knownKeys?: number, cacheBytes?: number) => {
     const records = new Map<string, StoredRecord>();
     const reads: string[][] = [];
     let gate: Promise<void> | undefined;
     const c = createGroupCommitter({
       revision: 0,
       ...(knownKeys === undefined ? {} : { knownKeys }),
+      ...(cacheBytes === undefined ? {} : { cacheBytes }),
       async readMany(keys) {
         const found = keys.map((key) => records.get(key));
         reads.push([...keys]);
@@ -269,5 +270,61 @@ describe("the group committer's known revisions", () => {
     // Writing "a" went past the limit again: "c" was forgotten too, read, and its stale pin fails.
     await expect(c.write([put("c")], [{ key: "c", revision: r[0]! }])).rejects.toSatisfy(conflict);
     expect(reads).toEqual([["a"], ["c"]]);
+  });
+
+  const text = (r: StoredRecord | undefined) => (r ? new TextDecoder().decode(r.value) : undefined);
+
+  it("answers recent records from its cache, and absent keys, without reading the engine", async () => {
+    const { c, reads } = setup(undefined, 1 << 20);
+    const r1 = await c.write([put("a", "one")]);
+    const [a] = await c.readMany(["a"]);
+    expect([text(a), a?.meta.revision]).toEqual(["one", r1]);
+    await c.write([{ type: "del", key: "a" }]);
+    expect(await c.read("a")).toBeUndefined();
+    // A key read once (absent here) is known from then on.
+    expect(await c.readMany(["b", "a"])).toEqual([undefined, undefined]);
+    expect(await c.read("b")).toBeUndefined();
+    expect(reads).toEqual([["b"]]);
+  });
+
+  it("keeps a copy of what was written, not the caller's buffer", async () => {
+    const { c } = setup(undefined, 1 << 20);
+    const value = new TextEncoder().encode("before");
+    await c.write([{ type: "put", key: "a", record: { ...record("x"), value } }]);
+    value.set(new TextEncoder().encode("change"));
+    expect(text(await c.read("a"))).toBe("before");
+  });
+
+  it("does not cache what a read found while a commit of the key was in flight", async () => {
+    const { c, holdNextRead } = setup(3, 16 * 1024);
+    for (const key of ["b", "c", "d"]) await c.write([put(key)]);
+    await c.write([put("a", "old")]); // past knownKeys (3): the others are forgotten
+    for (const key of ["b", "c", "d"]) await c.write([put(key)]); // and so is "a"
+    const release = holdNextRead();
+    // The read finds "a" old, and answers only after a write of "a" has committed. The new
+    // value is too large to cache, so only the revision of "a" is known when the read lands.
+    const read = c.readMany(["a"]);
+    const large = "n".repeat(2000);
+    await c.write([put("a", large)]);
+    release();
+    expect(text((await read)[0])).toBe("old");
+    // Were the stale record kept, this read would answer "old".
+    expect(text(await c.read("a"))).toBe(large);
+  });
+
+  it("drops the oldest records past cacheBytes and reads them again, and never keeps large ones", async () => {
+    const { c, reads } = setup(undefined, 16 * 1024);
+    const small = "s".repeat(900);
+    for (const key of ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"])
+      await c.write([put(key, small)]);
+    // 16 records of ~900 + 320 bytes do not fit in 16 KiB: the first ones were dropped.
+    expect(text(await c.read("a"))).toBe(small);
+    expect(text(await c.read("p"))).toBe(small);
+    expect(reads).toEqual([["a"]]);
+    // A value over a sixteenth of the cache is read from the engine every time.
+    await c.write([put("big", "b".repeat(2000))]);
+    await c.read("big");
+    await c.read("big");
+    expect(reads).toEqual([["a"], ["big"], ["big"]]);
   });
 });
