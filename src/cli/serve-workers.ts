@@ -22,7 +22,11 @@ export function reportListening(url: string): void {
  * says clearly, once, when the engine cannot be reached.
  */
 async function probeBackend(o: ServerOptions): Promise<{ shared: boolean; description: string }> {
-  const { backend, description } = await openBackend(o.backend, { data: o.data, sync: o.sync, cacheBytes: o.cacheBytes });
+  const { backend, description } = await openBackend(o.backend, {
+    data: o.data,
+    sync: o.sync,
+    cacheBytes: o.cacheBytes,
+  });
   const shared = backend.capabilities.shared;
   await backend.close();
   return { shared, description };
