@@ -71,6 +71,8 @@ export interface WriteTarget {
   get(key: string): Promise<StoredRecord | undefined>;
   getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   write(ops: readonly RecordOp[], conditions: readonly Condition[]): Promise<number>;
+  /** Runs a write of these keys after this process's earlier writes of them (key-turns.ts). */
+  inTurn<T>(keys: readonly string[], write: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -82,11 +84,15 @@ export interface WriteTarget {
  * a caller's condition then fails with CONFLICT). Expired
  * records count as absent, but the condition pins their raw revision. The
  * retries are bounded, back off and stop when the call is cancelled
- * (conflict-retry.ts).
+ * (conflict-retry.ts). Writes of the same keys in this process take turns
+ * (key-turns.ts), so a hot key does not make its writers race each other.
  */
 export function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
   const what = ops.length === 1 ? `the write of key "${ops[0]!.key}"` : `a write of ${ops.length} keys`;
-  return retryOnConflict(what, () => attempt(target, ops), target.call);
+  return target.inTurn(
+    ops.map((op) => op.key),
+    () => retryOnConflict(what, () => attempt(target, ops), target.call),
+  );
 }
 
 async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult | typeof RETRY> {

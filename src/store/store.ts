@@ -8,6 +8,7 @@ import { cleanupUploads, readChunks } from "./chunked-values.js";
 import { type CallOptions, RETRY, retryOnConflict } from "./conflict-retry.js";
 import { type SweepTarget, sweepByIndex, sweepByScan } from "./expiry-sweep.js";
 import { type KeyListingSource, keyPages } from "./key-listing.js";
+import { createKeyTurns } from "./key-turns.js";
 import { checkNamespace, normalizeKey, normalizePrefix } from "./keys.js";
 import { type ListFilter, type ListOptions, planListing } from "./listing.js";
 import { createLogCompactor, type LogCompactor } from "./log-compaction.js";
@@ -85,6 +86,7 @@ export class Store {
   /** Who this store is in the backend's leases (one per store, so per server process). */
   readonly holder = randomUUID();
   private ticks = 0;
+  private readonly turns = createKeyTurns();
 
   constructor(
     readonly backend: Backend,
@@ -432,6 +434,7 @@ export class Store {
       getMany: (keys: readonly string[]) => view.getMany(keys),
       write: (ops: readonly RecordOp[], conditions: readonly Condition[]) =>
         this.writeRecords(namespace, ops, conditions),
+      inTurn: (keys, write) => this.turns.run(namespacedKeys(namespace, keys), write),
     };
   }
 
@@ -455,4 +458,9 @@ export class Store {
   private live(record: StoredRecord): boolean {
     return isLive(record, this.options.now());
   }
+}
+
+/** Keys of one namespace as keys of every namespace (key-turns.ts holds them all). */
+function namespacedKeys(namespace: string, keys: readonly string[]): string[] {
+  return keys.map((key) => `${namespace}\u0000${key}`);
 }
