@@ -1,4 +1,7 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, UPLOAD_LEASE_PREFIX } from "../../src/backend/backend.js";
@@ -19,7 +22,22 @@ async function lockHolders(admin: pg.Client, schema: string, name: string) {
   return rows;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+const HOLDER = resolve(import.meta.dirname, "../support/lease-holder.mjs");
+const children: ChildProcess[] = [];
+
+/** Another process (test/support/lease-holder.mjs) that takes lease `name` and renews it; its output lines. */
+async function holderProcess(url: string, name: string, ttlMs: number, renewMs: number) {
+  const child = spawn(process.execPath, [HOLDER, url, name, String(ttlMs), String(renewMs)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
+  await expect.poll(() => lines, { timeout: 15_000 }).toContain("held");
+  return { child, lines };
+}
 
 describe("postgres backend: leases are advisory locks held on a session of their own", () => {
   let admin: pg.Client;
@@ -34,6 +52,7 @@ describe("postgres backend: leases are advisory locks held on a session of their
     await admin.connect();
   });
   afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     for (const backend of opened) await backend.close();
     await admin?.end();
   });
@@ -84,6 +103,46 @@ describe("postgres backend: leases are advisory locks held on a session of their
     expect(rows).toEqual([]);
     // a does not believe it still holds the lease.
     expect(await a.lease(name, "a", ttlMs)).toBe(false);
+  });
+
+  it("frees the lease of a process killed with -9 at once, not after its ttl", async () => {
+    const schema = freshSchema();
+    const b = await open(schema);
+    const name = "anykv:maintenance";
+    const { child } = await holderProcess(`${testPostgresUrl()}?schema=${schema}`, name, 60_000, 1000);
+    expect(await b.lease(name, "b", 60_000)).toBe(false);
+    child.kill("SIGKILL");
+    // Its connection drops with it, and the engine releases the lock then: far within the 60 s ttl.
+    await expect.poll(() => b.lease(name, "b", 60_000), { timeout: 5000, interval: 50 }).toBe(true);
+  });
+
+  it("takes the lease from a hung (stopped) process after its ttl, and the process, once resumed, knows it lost it", async () => {
+    const schema = freshSchema();
+    const b = await open(schema);
+    const name = "anykv:maintenance";
+    const [ttlMs, renewMs] = [600, 100];
+    const { child, lines } = await holderProcess(
+      `${testPostgresUrl()}?schema=${schema}`,
+      name,
+      ttlMs,
+      renewMs,
+    );
+    await expect.poll(() => lines, { timeout: 5000 }).toContain("renewed");
+    child.kill("SIGSTOP");
+    const stopped = Date.now();
+    const seen = lines.length;
+    // Stopped, it renews nothing; PostgreSQL ends its session one ttl after its last renewal.
+    expect(await b.lease(name, "b", 60_000)).toBe(false);
+    await expect.poll(() => b.lease(name, "b", 60_000), { timeout: 5000, interval: 50 }).toBe(true);
+    expect(Date.now() - stopped).toBeGreaterThanOrEqual(ttlMs - renewMs);
+    child.kill("SIGCONT");
+    await expect.poll(() => lines.slice(seen), { timeout: 5000 }).toContain("lost");
+    await sleep(3 * renewMs);
+    const after = lines.slice(seen);
+    // At most one renewal answered before the stop prints after it; from its first renewal
+    // after the resume on, it knows the lease is b's.
+    expect(after.indexOf("lost")).toBeLessThanOrEqual(1);
+    expect(after.slice(after.indexOf("lost"))).toEqual(after.slice(after.indexOf("lost")).map(() => "lost"));
   });
 
   it("hands the lease over at once on release and on close", async () => {
