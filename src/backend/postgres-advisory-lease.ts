@@ -175,7 +175,13 @@ export function createAdvisoryLeases(config: pg.ClientConfig, schema: string): A
         [...sessions.values()].map(async (session) => {
           await session.queue;
           const client = session.client;
-          if (client) drop(session, client);
+          if (!client) return;
+          // The lock goes with the transaction, before the connection ends: whoever asks once
+          // close() has returned gets it (the engine frees a closed session's locks only later).
+          if (session.holder !== undefined) await query(session, client, "ROLLBACK").catch(() => undefined);
+          session.client = undefined;
+          session.holder = undefined;
+          await client.end().catch(() => undefined);
         }),
       );
       sessions.clear();

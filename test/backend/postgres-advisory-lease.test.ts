@@ -85,11 +85,12 @@ describe("postgres backend: leases are advisory locks held on a session of their
     const schema = freshSchema();
     const [a, b] = [await open(schema), await open(schema)];
     const name = `lease-${randomUUID()}`;
-    const ttlMs = 400;
+    // Long enough that a loaded machine's slow turn between two renewals does not lose it.
+    const ttlMs = 1000;
     expect(await a.lease(name, "a", ttlMs)).toBe(true);
     const [holder] = await lockHolders(admin, schema, name);
-    // Renewed every 100 ms for three ttls: it stays a's, on the same session.
-    for (let i = 0; i < 12; i++) {
+    // Renewed every 100 ms for longer than a ttl: it stays a's, on the same session.
+    for (let i = 0; i < 15; i++) {
       await sleep(100);
       expect(await a.lease(name, "a", ttlMs)).toBe(true);
       expect(await b.lease(name, "b", ttlMs)).toBe(false);
@@ -120,7 +121,7 @@ describe("postgres backend: leases are advisory locks held on a session of their
     const schema = freshSchema();
     const b = await open(schema);
     const name = "anykv:maintenance";
-    const [ttlMs, renewMs] = [600, 100];
+    const [ttlMs, renewMs] = [1500, 100];
     const { child, lines } = await holderProcess(
       `${testPostgresUrl()}?schema=${schema}`,
       name,
