@@ -121,10 +121,13 @@ async function run(options: ServerOptions): Promise<void> {
     .filter(Boolean)
     .join(", ");
   const { logger } = server;
-  // Tests and scripts read the URL from this line: keep a space after it.
+  // Tests and scripts read the URL from this line: keep a space after it. It is written at any
+  // --log-level but silent (a child logger at info): --log-level warn still says where it listens.
+  const announce =
+    logger.isLevelEnabled("info") || logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   if (isServeWorker()) reportListening(server.url);
   else
-    logger.info(
+    announce.info(
       { url: server.url, metrics: server.metricsUrl },
       `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${server.backendDescription}${readOnly}${security ? `; ${security}` : ""}`,
     );

@@ -164,3 +164,23 @@ describe("on a terminal", () => {
     }
   });
 });
+
+describe("the listening line", () => {
+  it("is printed at --log-level warn too, while access lines are not", async () => {
+    const quiet = await spawnServer(["--backend", "memory", "--log-level", "warn"]);
+    try {
+      const client = createClient(StoreService, transportFor(quiet.url, "grpc"));
+      await client.exists({ key: "k" });
+      const printed = quiet
+        .output()
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as LogLine);
+      expect(printed.map((line) => line.msg)).toEqual([
+        expect.stringMatching(/^anykv listening on http:\/\//),
+      ]);
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
