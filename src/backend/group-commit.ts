@@ -232,6 +232,7 @@ function createKnownRevisions(max: number, cacheBytes: number) {
     if (record.value.byteLength > largest) return;
     records.set(key, record);
     bytes += sizeOf(key, record);
+    if (bytes <= cacheBytes) return;
     for (const [oldest, kept] of records) {
       if (bytes <= cacheBytes) break;
       records.delete(oldest);
