@@ -7,8 +7,11 @@
  * other processes' writes (shared backends), are not held up: the conditions still decide.
  */
 export interface KeyTurns {
-  /** Runs `write` once every write of one of `keys` that started earlier has settled. */
-  run<T>(keys: readonly string[], write: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `write` once every write of one of `keys` that started earlier has settled; `waited`
+   * tells it whether it had to wait (a call may have been cancelled meanwhile).
+   */
+  run<T>(keys: readonly string[], write: (waited: boolean) => Promise<T>): Promise<T>;
 }
 
 export function createKeyTurns(): KeyTurns {
@@ -22,7 +25,7 @@ export function createKeyTurns(): KeyTurns {
         if (write !== undefined && !earlier.includes(write)) earlier.push(write);
       }
       const waited = earlier.length > 1 ? Promise.all(earlier) : earlier[0];
-      const turn = waited ? waited.then(write, write) : write();
+      const turn = waited ? waited.then(() => write(true)) : write(false);
       // What the next write of these keys waits for: this one settled, however it ended.
       const settled = turn.then(ignore, ignore);
       for (const key of keys) last.set(key, settled);

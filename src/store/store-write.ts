@@ -72,7 +72,7 @@ export interface WriteTarget {
   getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
   write(ops: readonly RecordOp[], conditions: readonly Condition[]): Promise<number>;
   /** Runs a write of these keys after this process's earlier writes of them (key-turns.ts). */
-  inTurn<T>(keys: readonly string[], write: () => Promise<T>): Promise<T>;
+  inTurn<T>(keys: readonly string[], write: (waited: boolean) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -91,7 +91,12 @@ export function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<Wr
   const what = ops.length === 1 ? `the write of key "${ops[0]!.key}"` : `a write of ${ops.length} keys`;
   return target.inTurn(
     ops.map((op) => op.key),
-    () => retryOnConflict(what, () => attempt(target, ops), target.call),
+    (waited) => {
+      // A call cancelled while it waited for its turn is not written. (Its signal is read only
+      // then: the unary fast path makes it on demand.)
+      if (waited) target.call?.signal?.throwIfAborted();
+      return retryOnConflict(what, () => attempt(target, ops), target.call);
+    },
   );
 }
 

@@ -256,5 +256,35 @@ describe.each(backendFactories.map((f) => [f.name, f] as const))(
       expect(lost).toBe(0);
       await store.close();
     });
+
+    it("does not write a put whose call was cancelled while it waited for its turn", async () => {
+      const backend = await factory.create();
+      // The first write is held in the backend until released.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const write = backend.write.bind(backend);
+      let writes = 0;
+      backend.write = async (...args) => {
+        writes += 1;
+        if (writes === 1) await held;
+        return write(...args);
+      };
+      const store = new Store(backend, { sweepIntervalMs: 0 });
+      const slow = store.put("", "k", input("first"));
+      const call = new AbortController();
+      const queued = store.put("", "k", input("cancelled"), {}, { signal: call.signal });
+      const after = store.put("", "k", input("last"));
+      call.abort(new Error("the client went away"));
+      release();
+      await slow;
+      await expect(queued).rejects.toThrow("the client went away");
+      await after;
+      expect(text((await store.get("", "k"))!.value)).toBe("last");
+      // The backend saw the first put and the last, nothing between them.
+      expect(writes).toBe(2);
+      await store.close();
+    });
   },
 );
