@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
+import { createStore } from "../../src/client/index.js";
 import { type ServerProcess, spawnServer } from "../support/cli-process.js";
 import { LEVEL, type LogLine } from "../support/log-capture.js";
 import { transportFor } from "../support/protocols.js";
@@ -162,6 +163,25 @@ describe("on a terminal", () => {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill("SIGKILL");
     }
+  });
+});
+
+describe("compression of answers", () => {
+  it("is off unless the Node client asks for it (compression: true): the access line counts the bytes sent", async () => {
+    const plain = createStore({ baseUrl: server.url, namespace: "compress" });
+    const asking = createStore({ baseUrl: server.url, namespace: "compress", compression: true });
+    await plain.put("big", "a".repeat(64 * 1024));
+    expect(await plain.get("big")).toHaveLength(64 * 1024);
+    const first = await accessLine({ method: "anykv.v1.StoreService/Get", namespace: "compress" });
+    expect(first.bytesOut as number).toBeGreaterThan(64 * 1024);
+    expect(await asking.get("big")).toHaveLength(64 * 1024);
+    const deadline = Date.now() + 10_000;
+    let gets: LogLine[] = [];
+    while (gets.length < 2 && Date.now() < deadline) {
+      gets = lines().filter((l) => l.method === "anykv.v1.StoreService/Get" && l.namespace === "compress");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(gets[1]?.bytesOut as number).toBeLessThan(4096);
   });
 });
 
