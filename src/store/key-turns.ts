@@ -21,8 +21,8 @@ export function createKeyTurns(): KeyTurns {
     run(keys, write) {
       const earlier: Promise<unknown>[] = [];
       for (const key of keys) {
-        const write = last.get(key);
-        if (write !== undefined && !earlier.includes(write)) earlier.push(write);
+        const pending = last.get(key);
+        if (pending !== undefined && !earlier.includes(pending)) earlier.push(pending);
       }
       const waited = earlier.length > 1 ? Promise.all(earlier) : earlier[0];
       const turn = waited ? waited.then(() => write(true)) : write(false);
