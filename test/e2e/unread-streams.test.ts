@@ -88,6 +88,9 @@ describe("streams nobody reads", () => {
       // 0.45 MB per ListValues stream, 65 KB per Watch; 380 KB on average for this mix.
       expect(grown / STREAMS).toBeLessThan(1024 * 1024);
       for (const session of sessions) session.destroy();
+      // Here, not in an afterAll: vitest ignores hooks registered while a test runs, and a CI run
+      // left this server running after the suite had ended.
+      await server.stop("SIGKILL");
     },
     120_000,
   );
