@@ -31,6 +31,7 @@ import {
   type WriteResult,
   type WriteTarget,
 } from "./store-write.js";
+import { recordKey } from "./system-keys.js";
 import { type RevisionEvents, WatchHub, type WatchHubStats } from "./watch-hub.js";
 import { checkConditionShape, type WriteCondition } from "./write-conditions.js";
 
@@ -434,7 +435,12 @@ export class Store {
       getMany: (keys: readonly string[]) => view.getMany(keys),
       write: (ops: readonly RecordOp[], conditions: readonly Condition[]) =>
         this.writeRecords(namespace, ops, conditions),
-      inTurn: (keys, write) => this.turns.run(namespacedKeys(namespace, keys), write),
+      // Turns are per record: the record's backend key names it across namespaces.
+      inTurn: (keys, write) =>
+        this.turns.run(
+          keys.map((key) => recordKey(namespace, key)),
+          write,
+        ),
     };
   }
 
@@ -458,9 +464,4 @@ export class Store {
   private live(record: StoredRecord): boolean {
     return isLive(record, this.options.now());
   }
-}
-
-/** Keys of one namespace as keys of every namespace (key-turns.ts holds them all). */
-function namespacedKeys(namespace: string, keys: readonly string[]): string[] {
-  return keys.map((key) => `${namespace}\u0000${key}`);
 }
