@@ -52,8 +52,13 @@ export async function servePrimary(options: ServerOptions): Promise<void> {
     );
   let stopping = false;
   const listening = new Map<Worker, string>();
+  // The workers whose process has not exited. Not cluster.workers: node:cluster drops a worker
+  // from it on whichever of "exit" and "disconnect" comes last, so at the last worker's "exit"
+  // it may still be listed, and waiting for it to empty let the event loop drain (exit code 13).
+  const alive = new Set<Worker>();
   const fork = () => {
     const worker = cluster.fork();
+    alive.add(worker);
     worker.on("message", (message: Partial<Listening>) => {
       if (typeof message.anykvListening !== "string") return;
       const first = listening.size < workers;
@@ -66,9 +71,10 @@ export async function servePrimary(options: ServerOptions): Promise<void> {
     });
   };
   cluster.on("exit", (worker, code, signal) => {
+    alive.delete(worker);
     const served = listening.delete(worker);
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+      if (alive.size === 0) process.exit();
       return;
     }
     const how = signal ?? `code ${code}`;
@@ -83,9 +89,8 @@ export async function servePrimary(options: ServerOptions): Promise<void> {
   const stop = (exitCode: number) => {
     stopping = true;
     process.exitCode = exitCode;
-    const alive = Object.values(cluster.workers ?? {});
-    if (alive.length === 0) process.exit();
-    for (const worker of alive) worker?.process.kill("SIGTERM");
+    if (alive.size === 0) process.exit();
+    for (const worker of alive) worker.process.kill("SIGTERM");
   };
   for (const signal of ["SIGTERM", "SIGINT"] as const)
     process.once(signal, () => {
