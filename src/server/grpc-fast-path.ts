@@ -10,7 +10,7 @@ import {
 } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { type FastMethod, serveUnaryCall } from "./grpc-unary-call.js";
+import { createNegotiation, type FastMethod, serveUnaryCall } from "./grpc-unary-call.js";
 import type { CallLog } from "./observe/call-log.js";
 
 /** What the fast path shares with connect-node's adapter: the same values, so both paths answer alike. */
@@ -65,12 +65,16 @@ export interface GrpcFastPath {
  */
 export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
   const methods = new Map<string, FastMethod>();
+  const acceptCompression = options.acceptCompression ?? [compressionGzip, compressionBrotli];
+  const { binaryOptions } = options;
   const shared = {
     interceptors: options.interceptors,
     readMaxBytes: options.readMaxBytes,
-    readOptions: { readUnknownFields: true, ...options.binaryOptions },
-    writeOptions: { writeUnknownFields: true, ...options.binaryOptions },
-    acceptCompression: options.acceptCompression ?? [compressionGzip, compressionBrotli],
+    readOptions: binaryOptions && { readUnknownFields: true, ...binaryOptions },
+    // Writing reads only writeUnknownFields (true by default): without it, protobuf-es's defaults.
+    writeOptions: binaryOptions?.writeUnknownFields === undefined ? undefined : binaryOptions,
+    acceptCompression,
+    negotiate: createNegotiation(acceptCompression),
     compressMinBytes: options.compressMinBytes ?? 1024,
     requestError: options.requestError ?? (() => undefined),
     log: options.log,

@@ -43,14 +43,20 @@ export interface FastMethod {
   readonly impl: MethodImpl<DescMethodUnary<DescMessage, DescMessage>>;
   readonly interceptors: readonly Interceptor[];
   readonly readMaxBytes: number;
-  readonly readOptions: Partial<BinaryReadOptions>;
-  readonly writeOptions: Partial<BinaryWriteOptions>;
+  /** Undefined for protobuf-es's defaults (unknown fields kept), which spares a merge per call. */
+  readonly readOptions: Partial<BinaryReadOptions> | undefined;
+  readonly writeOptions: Partial<BinaryWriteOptions> | undefined;
   readonly acceptCompression: readonly Compression[];
+  /** compressionNegotiate over acceptCompression, for a request's grpc-encoding and grpc-accept-encoding. */
+  readonly negotiate: (encoding: string | null, accept: string | null) => Negotiated;
   readonly compressMinBytes: number;
   readonly requestError: (code: Code, message: string) => ConnectError | undefined;
   /** Where the call is reported at its end (access log, metrics). */
   readonly log: CallLog | undefined;
 }
+
+/** What compressionNegotiate answers: the request's and the response's compression, or an error. */
+export type Negotiated = ReturnType<typeof compressionNegotiate>;
 
 const CONTENT_TYPE = "application/grpc+proto";
 const ENVELOPE_HEADER_BYTES = 5;
@@ -84,10 +90,7 @@ class UnaryCall implements HandlerContext {
   private contextValues: ContextValues | undefined;
   /** The access record, until the call is reported. */
   private record: CallRecord | undefined;
-  private compression: { request: Compression | null; response: Compression | null } = {
-    request: null,
-    response: null,
-  };
+  private compression: Negotiated = NO_COMPRESSION;
 
   constructor(
     private readonly m: FastMethod,
@@ -147,11 +150,9 @@ class UnaryCall implements HandlerContext {
       this.chunks = [];
     });
     const timeout = parseTimeout(single(headers["grpc-timeout"]), Number.MAX_SAFE_INTEGER);
-    const compression = compressionNegotiate(
-      m.acceptCompression as Compression[],
+    const compression = m.negotiate(
       single(headers["grpc-encoding"]),
       single(headers["grpc-accept-encoding"]),
-      "grpc-accept-encoding",
     );
     this.compression = compression;
     const early = compression.error ?? timeout.error;
@@ -161,7 +162,7 @@ class UnaryCall implements HandlerContext {
     }
     if (timeout.timeoutMs !== undefined) {
       this.deadline = Math.trunc(Date.now() + timeout.timeoutMs); // whole milliseconds, as connect (a Date)
-      this.timer = setTimeout(() => this.expire(), timeout.timeoutMs);
+      this.timer = setTimeout(() => this.expire(), timerDelay(timeout.timeoutMs));
     }
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.once("end", () => void this.onEnd());
@@ -426,6 +427,40 @@ function mergeRequest(call: UnaryCall, req: UnaryRequest): HandlerContext {
     responseTrailer: call.responseTrailer,
     values: req.contextValues,
   };
+}
+
+const NO_COMPRESSION: Negotiated = { request: null, response: null };
+
+/**
+ * Negotiates compression as connect does, remembering the answer for each pair of header values:
+ * a client sends the same pair on every call, and the negotiation (header parsing, a lookup per
+ * name) was a few microseconds of every call. Errors are not remembered, and the memory is
+ * bounded: past 64 pairs it starts over.
+ */
+export function createNegotiation(
+  accept: readonly Compression[],
+): (encoding: string | null, acceptEncoding: string | null) => Negotiated {
+  const known = new Map<string, Negotiated>();
+  return (encoding, acceptEncoding) => {
+    const key = `${encoding ?? ""}\n${acceptEncoding ?? ""}`;
+    let answer = known.get(key);
+    if (answer) return answer;
+    answer = compressionNegotiate(accept as Compression[], encoding, acceptEncoding, "grpc-accept-encoding");
+    if (answer.error) return answer;
+    if (known.size >= 64) known.clear();
+    known.set(key, answer);
+    return answer;
+  };
+}
+
+/**
+ * The delay of the timer that ends a call at its deadline. Node keeps one timer list per
+ * distinct delay, and clients send their remaining time (grpc-go: microseconds), so every call
+ * made its own list. Deadlines past ten seconds are armed on whole seconds instead, at most a
+ * second late, so their calls share lists; `timeoutMs()` still tells the handler the exact time.
+ */
+function timerDelay(timeoutMs: number): number {
+  return timeoutMs > 10_000 ? Math.ceil(timeoutMs / 1000) * 1000 : timeoutMs;
 }
 
 function frame(flags: number, data: Uint8Array): Uint8Array {

@@ -13,6 +13,7 @@ import {
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { AnykvError } from "../../src/errors.js";
 import { createErrorInterceptor } from "../../src/server/error-mapping.js";
+import { createNegotiation } from "../../src/server/grpc-unary-call.js";
 import { type Listening, serve } from "../../src/server/server.js";
 import { resolveServerOptions } from "../../src/server/server-options.js";
 
@@ -254,5 +255,20 @@ describe("the gRPC fast path", () => {
       body: '{"key":"connect"}',
     });
     expect(((await connect.json()) as { value: unknown }).value).toEqual({ text: "connect" });
+  });
+});
+
+describe("createNegotiation", () => {
+  it("answers as compressionNegotiate, the same answer for the same headers, and errors each time", () => {
+    const negotiate = createNegotiation([compressionGzip]);
+    const first = negotiate(null, "gzip");
+    expect(first.response?.name).toBe("gzip");
+    expect(first.request).toBeNull();
+    expect(negotiate(null, "gzip")).toBe(first);
+    expect(negotiate("gzip", "gzip").request?.name).toBe("gzip");
+    expect(negotiate(null, null)).toMatchObject({ request: null, response: null });
+    const refused = negotiate("zstd", null);
+    expect(refused.error?.code).toBe(Code.Unimplemented);
+    expect(negotiate("zstd", null)).not.toBe(refused); // not kept: a new error for every call
   });
 });
