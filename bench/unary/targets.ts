@@ -1,14 +1,31 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type ServerProcess, startProcess } from "./processes.js";
 
-/** The servers bench/unary compares; `anykv@DIR` is also anykv, built in another checkout (before/after). */
+/**
+ * The servers bench/unary compares; `anykv@DIR` is also anykv, built in another checkout
+ * (before/after). A Node server's name with `+node24` runs it on Node 24, the current LTS
+ * (scripts/node24.sh fetches it), rather than on the Node that runs the benchmark.
+ */
 export const TARGET_NAMES = ["anykv", "etcd", "grpc-js", "connect"] as const;
-export type TargetName = (typeof TARGET_NAMES)[number] | `anykv@${string}`;
+type NodeTarget = Exclude<(typeof TARGET_NAMES)[number], "etcd"> | `anykv@${string}`;
+export type TargetName = (typeof TARGET_NAMES)[number] | `anykv@${string}` | `${NodeTarget}+node24`;
+
+const ON_NODE24 = "+node24";
 
 export function isTargetName(name: string): name is TargetName {
-  return (TARGET_NAMES as readonly string[]).includes(name) || /^anykv@./.test(name);
+  const base = name.endsWith(ON_NODE24) ? name.slice(0, -ON_NODE24.length) : name;
+  if (base !== name && base === "etcd") return false;
+  return (TARGET_NAMES as readonly string[]).includes(base) || /^anykv@./.test(base);
+}
+
+/** The node binary a target runs on: Node 24 for `…+node24`, else this process's. */
+function nodeOf(name: TargetName): string {
+  if (!name.endsWith(ON_NODE24)) return process.execPath;
+  const bin = execFileSync("bash", [join(ROOT, "scripts/node24.sh")], { encoding: "utf8" }).trim();
+  return join(bin, "node");
 }
 
 /** A running server and how ghz calls it. */
@@ -44,17 +61,19 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 const ANYKV_PROTO = ["--proto", "anykv/v1/store.proto", "--import-paths", join(ROOT, "proto")];
 
 export async function startTarget(name: TargetName, options: TargetOptions): Promise<Target> {
-  switch (name) {
+  const base = name.replace(ON_NODE24, "");
+  const node = nodeOf(name);
+  switch (base) {
     case "anykv":
-      return startAnykv(name, ROOT, options);
+      return startAnykv(name, ROOT, options, node);
     case "etcd":
       return startEtcd(options);
     case "grpc-js":
     case "connect":
-      return startNullServer(name, options);
+      return startNullServer(name, base, options, node);
     default:
       // anykv@DIR: the compiled server of another checkout (npx tsc -p tsconfig.json there).
-      return startAnykv(name, name.slice("anykv@".length), options);
+      return startAnykv(name, base.slice("anykv@".length), options, node);
   }
 }
 
@@ -70,11 +89,16 @@ function anykvCalls(options: TargetOptions): Pick<Target, "put" | "get"> {
   };
 }
 
-async function startAnykv(name: TargetName, checkout: string, options: TargetOptions): Promise<Target> {
+async function startAnykv(
+  name: TargetName,
+  checkout: string,
+  options: TargetOptions,
+  node: string,
+): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), "anykv-bench-unary-"));
   const { server, match } = await startProcess(
     name,
-    process.execPath,
+    node,
     [
       ...(process.env.BENCH_ANYKV_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
       join(checkout, "dist/src/cli/main.js"),
@@ -102,11 +126,16 @@ async function startAnykv(name: TargetName, checkout: string, options: TargetOpt
   };
 }
 
-async function startNullServer(name: "grpc-js" | "connect", options: TargetOptions): Promise<Target> {
+async function startNullServer(
+  name: TargetName,
+  kind: "grpc-js" | "connect",
+  options: TargetOptions,
+  node: string,
+): Promise<Target> {
   const { server, match } = await startProcess(
     name,
-    process.execPath,
-    [join(ROOT, "dist/bench/unary/null-servers.js"), name],
+    node,
+    [join(ROOT, "dist/bench/unary/null-servers.js"), kind],
     /listening (\d+)/,
   );
   return {
