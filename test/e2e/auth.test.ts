@@ -141,9 +141,11 @@ describe.each(PROTOCOLS)("tokens over %s", (protocol) => {
 describe("streams and services", () => {
   it("checks a Watch at its start: a granted one opens, one outside its grants is refused", async () => {
     const rpc = createClient(StoreService, transportFor(server.url, "grpc", { token: reader.token }));
-    const watch = rpc.watch({ namespace: "app/w" })[Symbol.asyncIterator]();
+    // Ended by its signal: connect's client does not cancel the call when its iterator is returned.
+    const abort = new AbortController();
+    const watch = rpc.watch({ namespace: "app/w" }, { signal: abort.signal })[Symbol.asyncIterator]();
     expect((await watch.next()).value).toMatchObject({ created: true });
-    await watch.return?.();
+    abort.abort();
     const refused = rpc.watch({ namespace: "elsewhere" })[Symbol.asyncIterator]();
     const err = await failure(refused.next());
     expect(err.code).toBe(Code.PermissionDenied);
@@ -345,6 +347,45 @@ describe("other clients", () => {
 });
 
 describe("reloading the auth file", () => {
+  it("ends open streams whose token was removed or lost its grant, at once, and keeps the others", async () => {
+    writeAuthFile(authFile, TOKENS);
+    await server.reload();
+    const watchAs = (token: TestToken, namespace: string) => {
+      const abort = new AbortController();
+      const rpc = createClient(StoreService, transportFor(server.url, "grpc", { token: token.token }));
+      const events = rpc.watch({ namespace }, { signal: abort.signal })[Symbol.asyncIterator]();
+      return { events, abort };
+    };
+    // Watches of earlier tests end when their clients go: count from none.
+    await expect.poll(() => server.store.watchStats.watchers).toBe(0);
+    const removed = watchAs(leaving, "app/revoke");
+    const narrowed = watchAs(reader, "app/revoke");
+    const kept = watchAs(writer, "app/revoke");
+    for (const w of [removed, narrowed, kept])
+      expect((await w.events.next()).value).toMatchObject({ created: true });
+    // Quiet streams, each waiting for its next event when the file changes.
+    const waiting = [removed, narrowed, kept].map((w) => w.events.next());
+    const narrowedReader = { ...reader, grants: [{ namespace: "", access: "read" as const }] };
+    writeAuthFile(authFile, [narrowedReader, writer, admin]);
+    await server.reload();
+    const [gone, denied] = await Promise.all([failure(waiting[0]!), failure(waiting[1]!)]);
+    expect(gone.code).toBe(Code.Unauthenticated);
+    expect(errorInfo(gone)?.reason).toBe("UNAUTHENTICATED");
+    expect(denied.code).toBe(Code.PermissionDenied);
+    expect(denied.rawMessage).toMatch(
+      /token "reader" may not read: it needs read access to namespace "app\/revoke"/,
+    );
+    // The stream whose token still has the grant goes on and sees the next write.
+    await storeAs("grpc", "app/revoke", writer).put("after", 1);
+    expect((await waiting[2]!).value?.events.map((e: { key: string }) => e.key)).toEqual(["after"]);
+    // The revoked streams' handlers stopped too (the write above woke them): only `kept` is left.
+    await expect.poll(() => server.store.watchStats.watchers).toBe(1);
+    kept.abort.abort();
+    await expect.poll(() => server.store.watchStats.watchers).toBe(0);
+    writeAuthFile(authFile, TOKENS);
+    await server.reload();
+  });
+
   it("refuses a removed token afterwards, and keeps the old tokens when the new file is bad", async () => {
     const store = storeAs("grpc", "app/reload", leaving);
     await store.put("k", "kept");

@@ -31,11 +31,14 @@ export interface Auth {
    * malformed throws why, and the tokens read before stay in force.
    */
   reload(): Promise<void>;
+  /** Calls `listener` after every reload that took effect; returns the unsubscribe. */
+  onReload(listener: () => void): () => void;
 }
 
 /** Reads an auth file (a bad one stops start-up with the reason) and checks calls against it. */
 export async function openAuth(file: string): Promise<Auth> {
   let tokens: TokenTable = await readTokenFile(file);
+  const listeners = new Set<() => void>();
   return {
     file,
     authenticate(authorization) {
@@ -53,6 +56,11 @@ export async function openAuth(file: string): Promise<Auth> {
     },
     async reload() {
       tokens = await readTokenFile(file);
+      for (const listener of listeners) listener();
+    },
+    onReload(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }
