@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AdminService } from "../../gen/anykv/v1/admin_pb.js";
+import type { WriteGate } from "../backend/write-gate.js";
 import { BACKUP_FORMAT_VERSION } from "../store/backup-format.js";
 import type { Store } from "../store/store.js";
 import { backupPieces, restoreBackup } from "../store/store-backup.js";
@@ -21,6 +22,11 @@ export interface AdminServiceDeps {
    * @default os.tmpdir()
    */
   readonly tempDir?: string;
+  /**
+   * Gives Restore the backend to itself while it applies a backup (write-gate.ts): this server's
+   * other writes land wholly before or after it.
+   */
+  readonly exclusive?: WriteGate["exclusive"] | undefined;
 }
 
 /** AdminService: Backup streams a snapshot of the store, Restore replaces the store with one. */
@@ -42,6 +48,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
       const result = await restoreBackup(backend, dataOf(requests), {
         signal: context.signal,
         ...(deps.tempDir !== undefined && { tempDir: deps.tempDir }),
+        ...(deps.exclusive && { exclusive: deps.exclusive }),
       });
       await deps.models?.reload();
       return {

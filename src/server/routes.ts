@@ -19,7 +19,12 @@ export function routes(deps: StoreServiceDeps): (router: ConnectRouter) => void 
     if (deps.models) router.service(ModelService, createModelService(deps.models));
     router.service(
       AdminService,
-      createAdminService({ store: deps.store, models: deps.models, readOnly: deps.readOnly ?? false }),
+      createAdminService({
+        store: deps.store,
+        models: deps.models,
+        readOnly: deps.readOnly ?? false,
+        exclusive: deps.exclusiveWrites,
+      }),
     );
   };
 }

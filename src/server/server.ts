@@ -7,6 +7,7 @@ import type { Code, ConnectError, ConnectRouter, Interceptor } from "@connectrpc
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/google/rpc/error_details_pb.js";
 import { openBackend } from "../backend/open-backend.js";
+import { createWriteGate } from "../backend/write-gate.js";
 import { Store } from "../store/store.js";
 import { answeredWithoutHost, createHostCheck } from "./allowed-hosts.js";
 import { createAnystoreHttp } from "./anystore-http/anystore-handler.js";
@@ -112,8 +113,10 @@ export async function startServer(
     cacheBytes: o.cacheBytes,
   });
   const counted = countBackendErrors(engine, (operation) => metrics.backendError(operation));
-  // --readonly: every write is refused where they all meet (read-only-backend.ts).
-  const backend = o.readOnly ? readOnlyBackend(counted) : counted;
+  // --readonly: every write is refused where they all meet (read-only-backend.ts). The gate
+  // lets Restore have the backend to itself (write-gate.ts).
+  const writeGate = createWriteGate(o.readOnly ? readOnlyBackend(counted) : counted);
+  const { backend } = writeGate;
   const store = new Store(backend, {
     defaultTtlMs: o.defaultTtlMs,
     storeNoneValues: o.storeNoneValues,
@@ -171,6 +174,7 @@ export async function startServer(
     readOnly: o.readOnly,
     decoder,
     watchStats,
+    exclusiveWrites: (task) => writeGate.exclusive(task),
   };
   metrics.gauge("anykv_watchers", "Watch streams receiving events", () => store.watchStats.watchers);
   // With auth on, /metrics on the main port needs admin on every namespace.

@@ -97,6 +97,12 @@ export interface RestoreOptions {
    */
   readonly tempDir?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Runs the apply phase (once the backup is verified) with the backend to itself, so that other
+   * writes land wholly before or after it (write-gate.ts); the task gets the backend to write to.
+   * Without it, writes made meanwhile interleave with the restore's.
+   */
+  readonly exclusive?: <T>(task: (backend: Backend) => Promise<T>) => Promise<T>;
 }
 
 /** Records per backend write while a verified backup is applied. */
@@ -132,39 +138,45 @@ export async function restoreBackup(
     }
     checked.finish();
     options.signal?.throwIfAborted();
-
-    for await (const page of backend.scanKeys({})) {
-      await backend.write(page.map((key): WriteOp => ({ type: "del", key })));
-    }
-    const reader = new BackupReader();
-    let revision = 0;
-    let ops: WriteOp[] = [];
-    let opsBytes = 0;
-    // One batch is written while the next is read: the backend's I/O and the parsing overlap.
-    let inFlight: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      const batch = ops;
-      ops = [];
-      opsBytes = 0;
-      await inFlight;
-      if (batch.length > 0)
-        inFlight = backend.write(batch).then((r) => {
-          revision = r;
-        });
-    };
-    for await (const piece of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      for (const [key, record] of reader.push(piece as Buffer)) {
-        ops.push({ type: "put", key, record });
-        opsBytes += record.value.length;
-        if (ops.length >= APPLY_OPS || opsBytes >= APPLY_BYTES) await flush();
-      }
-    }
-    await flush();
-    await inFlight;
-    reader.finish();
-    if (revision === 0) revision = await currentRevision(backend);
-    return { records: reader.records, sizeBytes, revision, backupRevision: reader.header?.revision ?? 0 };
+    const exclusive = options.exclusive ?? ((task) => task(backend));
+    const applied = await exclusive((target) => applyBackup(target, file));
+    return { ...applied, sizeBytes };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Deletes every record, then writes the verified backup's (`file`), in batches. */
+async function applyBackup(backend: Backend, file: string): Promise<Omit<RestoreResult, "sizeBytes">> {
+  for await (const page of backend.scanKeys({})) {
+    await backend.write(page.map((key): WriteOp => ({ type: "del", key })));
+  }
+  const reader = new BackupReader();
+  let revision = 0;
+  let ops: WriteOp[] = [];
+  let opsBytes = 0;
+  // One batch is written while the next is read: the backend's I/O and the parsing overlap.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = ops;
+    ops = [];
+    opsBytes = 0;
+    await inFlight;
+    if (batch.length > 0)
+      inFlight = backend.write(batch).then((r) => {
+        revision = r;
+      });
+  };
+  for await (const piece of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    for (const [key, record] of reader.push(piece as Buffer)) {
+      ops.push({ type: "put", key, record });
+      opsBytes += record.value.length;
+      if (ops.length >= APPLY_OPS || opsBytes >= APPLY_BYTES) await flush();
+    }
+  }
+  await flush();
+  await inFlight;
+  reader.finish();
+  if (revision === 0) revision = await currentRevision(backend);
+  return { records: reader.records, revision, backupRevision: reader.header?.revision ?? 0 };
 }

@@ -1,5 +1,6 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { KeyInfo, Mode, Value } from "../../../gen/anykv/v1/value_pb.js";
+import type { WriteGate } from "../../backend/write-gate.js";
 import { anyFromData } from "../../codec/any-data.js";
 import { getCodec } from "../../codec/codec-registry.js";
 import { containsCode } from "../../codec/data.js";
@@ -81,6 +82,11 @@ export interface StoreServiceDeps {
    * @default false
    */
   readonly readOnly?: boolean;
+  /**
+   * Gives Restore the backend to itself while it applies a backup (WriteGate.exclusive);
+   * without it, the server's other writes interleave with a restore's.
+   */
+  readonly exclusiveWrites?: WriteGate["exclusive"];
 }
 
 /** Options of a write: the store's, and the request's model. */
