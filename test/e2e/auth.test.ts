@@ -375,11 +375,11 @@ describe("reloading the auth file", () => {
     expect(denied.rawMessage).toMatch(
       /token "reader" may not read: it needs read access to namespace "app\/revoke"/,
     );
-    // The stream whose token still has the grant goes on and sees the next write.
+    // The revoked streams' handlers stopped too, without a write to wake them: only `kept` is left...
+    await expect.poll(() => server.store.watchStats.watchers).toBe(1);
+    // ...and it goes on, and sees the next write.
     await storeAs("grpc", "app/revoke", writer).put("after", 1);
     expect((await waiting[2]!).value?.events.map((e: { key: string }) => e.key)).toEqual(["after"]);
-    // The revoked streams' handlers stopped too (the write above woke them): only `kept` is left.
-    await expect.poll(() => server.store.watchStats.watchers).toBe(1);
     kept.abort.abort();
     await expect.poll(() => server.store.watchStats.watchers).toBe(0);
     writeAuthFile(authFile, TOKENS);

@@ -95,8 +95,9 @@ async function* endWhenRevoked<T>(
   } finally {
     unsubscribe();
     if (!ended) {
-      // The client went away, or the token was revoked: stop the handler's iterator. One still
-      // waiting for its next message stops when that wait ends, so a revoked stream does not wait.
+      // The client went away, or the token was revoked: stop the handler's iterator. A revoked
+      // one is not waited for; connect aborts the handler's signal as the stream ends with the
+      // error, which stops a handler that waits for its next message (the test checks it).
       const closing = iterator.return?.();
       if (revoked) closing?.catch(() => {});
       else await closing;
