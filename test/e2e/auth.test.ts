@@ -357,7 +357,7 @@ describe("reloading the auth file", () => {
       return { events, abort };
     };
     // Watches of earlier tests end when their clients go: count from none.
-    await expect.poll(() => server.store.watchStats.watchers).toBe(0);
+    await expect.poll(() => server.store.watchStats.watchers, { timeout: 10_000 }).toBe(0);
     const removed = watchAs(leaving, "app/revoke");
     const narrowed = watchAs(reader, "app/revoke");
     const kept = watchAs(writer, "app/revoke");
@@ -376,12 +376,12 @@ describe("reloading the auth file", () => {
       /token "reader" may not read: it needs read access to namespace "app\/revoke"/,
     );
     // The revoked streams' handlers stopped too, without a write to wake them: only `kept` is left...
-    await expect.poll(() => server.store.watchStats.watchers).toBe(1);
+    await expect.poll(() => server.store.watchStats.watchers, { timeout: 10_000 }).toBe(1);
     // ...and it goes on, and sees the next write.
     await storeAs("grpc", "app/revoke", writer).put("after", 1);
     expect((await waiting[2]!).value?.events.map((e: { key: string }) => e.key)).toEqual(["after"]);
     kept.abort.abort();
-    await expect.poll(() => server.store.watchStats.watchers).toBe(0);
+    await expect.poll(() => server.store.watchStats.watchers, { timeout: 10_000 }).toBe(0);
     writeAuthFile(authFile, TOKENS);
     await server.reload();
   });
