@@ -15,8 +15,11 @@ export type TargetName = (typeof TARGET_NAMES)[number] | `anykv@${string}` | `${
 
 const ON_NODE24 = "+node24";
 
+/** The target's name without `+node24`. */
+const baseOf = (name: string): string => (name.endsWith(ON_NODE24) ? name.slice(0, -ON_NODE24.length) : name);
+
 export function isTargetName(name: string): name is TargetName {
-  const base = name.endsWith(ON_NODE24) ? name.slice(0, -ON_NODE24.length) : name;
+  const base = baseOf(name);
   if (base !== name && base === "etcd") return false;
   return (TARGET_NAMES as readonly string[]).includes(base) || /^anykv@./.test(base);
 }
@@ -61,7 +64,7 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 const ANYKV_PROTO = ["--proto", "anykv/v1/store.proto", "--import-paths", join(ROOT, "proto")];
 
 export async function startTarget(name: TargetName, options: TargetOptions): Promise<Target> {
-  const base = name.replace(ON_NODE24, "");
+  const base = baseOf(name);
   const node = nodeOf(name);
   switch (base) {
     case "anykv":
