@@ -73,7 +73,6 @@ export function createGrpcFastPath(options: GrpcFastPathOptions): GrpcFastPath {
     readOptions: binaryOptions && { readUnknownFields: true, ...binaryOptions },
     // Writing reads only writeUnknownFields (true by default): without it, protobuf-es's defaults.
     writeOptions: binaryOptions?.writeUnknownFields === undefined ? undefined : binaryOptions,
-    acceptCompression,
     negotiate: createNegotiation(acceptCompression),
     compressMinBytes: options.compressMinBytes ?? 1024,
     requestError: options.requestError ?? (() => undefined),

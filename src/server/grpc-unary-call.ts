@@ -46,8 +46,7 @@ export interface FastMethod {
   /** Undefined for protobuf-es's defaults (unknown fields kept), which spares a merge per call. */
   readonly readOptions: Partial<BinaryReadOptions> | undefined;
   readonly writeOptions: Partial<BinaryWriteOptions> | undefined;
-  readonly acceptCompression: readonly Compression[];
-  /** compressionNegotiate over acceptCompression, for a request's grpc-encoding and grpc-accept-encoding. */
+  /** The server's compressions negotiated with a request's grpc-encoding and grpc-accept-encoding. */
   readonly negotiate: (encoding: string | null, accept: string | null) => Negotiated;
   readonly compressMinBytes: number;
   readonly requestError: (code: Code, message: string) => ConnectError | undefined;

@@ -174,7 +174,7 @@ export async function startServer(
     readOnly: o.readOnly,
     decoder,
     watchStats,
-    exclusiveWrites: (task) => writeGate.exclusive(task),
+    exclusiveWrites: writeGate.exclusive,
   };
   metrics.gauge("anykv_watchers", "Watch streams receiving events", () => store.watchStats.watchers);
   // With auth on, /metrics on the main port needs admin on every namespace.
