@@ -21,6 +21,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean" },
     duration: { type: "string" },
+    warmup: { type: "string" },
     rounds: { type: "string" },
     concurrency: { type: "string" },
     targets: { type: "string" },
@@ -40,6 +41,10 @@ const list = (text: string) =>
     .filter((s) => s !== "");
 const quick = flags.quick ?? env.BENCH_QUICK === "1";
 const SECONDS = Number(option(flags.duration, "BENCH_DURATION", quick ? "1.5" : "5"));
+// A JIT-compiled server is measured warm: V8 keeps optimising anykv's request path for about
+// 30,000 calls (10-15 s at 64 in flight here), and the first 5 s round of a cold server cost up
+// to 1.5× the later ones. etcd (Go) needs no warm-up; it gets the same load all the same.
+const WARMUP_SECONDS = Number(option(flags.warmup, "BENCH_WARMUP", quick ? "2" : "15"));
 const ROUNDS = Number(option(flags.rounds, "BENCH_ROUNDS", quick ? "1" : "3"));
 const CONCURRENCY = list(option(flags.concurrency, "BENCH_CONCURRENCY", "1,16,64,256")).map(Number);
 const TARGETS = list(option(flags.targets, "BENCH_TARGETS", TARGET_NAMES.join(","))) as TargetName[];
@@ -70,8 +75,14 @@ try {
     targets.push(await startTarget(name, { keys: KEYS, valueBytes: VALUE_BYTES, anykvArgs: ANYKV_ARGS }));
     log(`started ${name}`);
   }
-  // Fill the keys the Gets read (and warm every server up).
-  for (const target of targets) await ghz({ target, call: target.put, concurrency: 16, requests: KEYS * 2 });
+  // Fill the keys the Gets read, then warm every server up: Puts and Gets at 64 in flight.
+  for (const target of targets) {
+    await ghz({ target, call: target.put, concurrency: 16, requests: KEYS * 2 });
+    if (WARMUP_SECONDS <= 0) continue;
+    for (const call of [target.put, target.get])
+      await ghz({ target, call, concurrency: 64, seconds: WARMUP_SECONDS / 2 });
+    log(`warmed up ${target.name} (${WARMUP_SECONDS} s)`);
+  }
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved: every point runs each server back to back, in an order that rotates per round.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
@@ -115,6 +126,7 @@ try {
 const header: Report = {
   started,
   seconds: SECONDS,
+  warmupSeconds: WARMUP_SECONDS,
   rounds: ROUNDS,
   keys: KEYS,
   valueBytes: VALUE_BYTES,

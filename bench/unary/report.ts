@@ -13,6 +13,8 @@ export interface Sample extends LoadResult {
 export interface Report {
   readonly started: Date;
   readonly seconds: number;
+  /** Seconds of Puts then Gets at 64 in flight each server got before the rounds. */
+  readonly warmupSeconds: number;
   readonly rounds: number;
   readonly keys: number;
   readonly valueBytes: number;
@@ -44,7 +46,7 @@ export function report(header: Report, samples: readonly Sample[]): string {
   lines.push(`# bench/unary, ${header.started.toISOString().slice(0, 16).replace("T", " ")} UTC`, "");
   for (const line of header.machine) lines.push(`- ${line}`);
   lines.push(
-    `- ${header.seconds} s per run, ${header.rounds} interleaved round(s); ${header.valueBytes}-byte values over ${header.keys} keys; ` +
+    `- ${header.seconds} s per run, ${header.rounds} interleaved round(s) after ${header.warmupSeconds} s of warm-up per server; ${header.valueBytes}-byte values over ${header.keys} keys; ` +
       `\`anykv serve\` ${header.anykvArgs.length ? header.anykvArgs.join(" ") : "with its defaults"}`,
     "- req/s: OK calls per second, median of the rounds [lowest – highest]; p50/p99 and server CPU per call " +
       "(utime + stime of the server process from /proc/PID/stat over the run, divided by the OK calls): medians",
