@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Where a warm anykv server spends its CPU, thread by thread: the main thread (JavaScript, HTTP/2,
+# the event loop), V8's worker threads (parallel and concurrent garbage collection), and libuv's
+# pool (LevelDB reads, writes and fsync). Starts `anykv serve` on an empty store, fills 1000 keys,
+# warms it up with OP, then drives OP with ghz at 64 in flight (100-byte values) and divides each
+# thread's utime + stime (/proc/PID/task/TID/stat) by the calls answered OK.
+#
+#   npx tsc -p tsconfig.bench.json && bash bench/unary/setup.sh
+#   bash bench/unary/threads.sh Put                 # Get, Put; on the Node on PATH
+#   NODE="$(bash scripts/node24.sh)/node" bash bench/unary/threads.sh Put -- --sync none
+#
+# Env: NODE (node), NODE_ARGS (V8 or Node flags for the server), WARMUP (15 s of OP),
+# SECONDS_RUN (10 s of OP).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OP=${1:-Put}
+shift || true
+[ "${1:-}" = "--" ] && shift
+NODE=${NODE:-node}
+WARMUP=${WARMUP:-15}
+SECONDS_RUN=${SECONDS_RUN:-10}
+GHZ=.tools/bin/ghz
+[ -x "$GHZ" ] || { echo "threads.sh: $GHZ is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
+[ -f dist/src/cli/main.js ] || { echo "threads.sh: dist/ is missing; run npx tsc -p tsconfig.bench.json" >&2; exit 1; }
+
+data=$(mktemp -d)
+log=$(mktemp)
+# shellcheck disable=SC2086 # NODE_ARGS is a list of flags
+"$NODE" ${NODE_ARGS:-} dist/src/cli/main.js serve --port 0 --data "$data/data" "$@" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
+for _ in $(seq 100); do
+  address=$(sed -n 's/.*listening on http:\/\/\([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -1)
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+[ -n "$address" ] || { echo "threads.sh: the server did not start:" >&2; cat "$log" >&2; exit 1; }
+
+value=$(printf 'x%.0s' $(seq 100))
+key='"key": "k/{{ mod .RequestNumber 1000 }}"'
+put="{$key, \"value\": {\"text\": \"$value\"}}"
+if [ "$OP" = Get ]; then data_of_op="{$key}"; else data_of_op=$put; fi
+call() { "$GHZ" --insecure --proto anykv/v1/store.proto --import-paths proto --call "anykv.v1.StoreService.$1" "${@:2}" "$address"; }
+
+# Fill the keys, then warm up on OP itself: V8 compiles each method's path as it first runs hot.
+call Put -d "$put" -c 16 -n 2000 >/dev/null
+call "$OP" -d "$data_of_op" -c 64 -z "${WARMUP}s" >/dev/null
+snapshot() {
+  for task in /proc/$pid/task/*; do
+    printf '%s %s\n' "$(basename "$task")-$(tr ' ' '_' <"$task/comm")" "$(awk '{print $14 + $15}' "$task/stat")"
+  done | sort
+}
+before=$(snapshot)
+ok=$(call "$OP" -d "$data_of_op" -c 64 -z "${SECONDS_RUN}s" --format json |
+  "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.statusCodeDistribution.OK??0)})')
+after=$(snapshot)
+
+ticks=$(getconf CLK_TCK)
+echo "$OP on $("$NODE" --version), 64 in flight: $ok OK calls in ${SECONDS_RUN} s ($((ok / SECONDS_RUN))/s); CPU µs per call:"
+# Node 24 names its threads (MainThread, V8Worker, libuv-worker); Node 20 calls them all "node".
+join <(echo "$before") <(echo "$after") | awk -v ok="$ok" -v tck="$ticks" -v pid="$pid" '
+  { tid = $1; sub(/-.*/, "", tid); name = $1; sub(/^[0-9]+-/, "", name); us = ($3 - $2) * 1e6 / tck / ok
+    group = tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers (GC)" : name ~ /^libuv-worker/ ? "libuv pool (LevelDB)" : "other threads"
+    sum[group] += us; total += us }
+  END { for (g in sum) printf "  %-22s %7.1f\n", g, sum[g]; printf "  %-22s %7.1f\n", "all threads", total }'
