@@ -26,7 +26,7 @@ export interface AdminServiceDeps {
    * Gives Restore the backend to itself while it applies a backup (write-gate.ts): this server's
    * other writes land wholly before or after it.
    */
-  readonly exclusive?: WriteGate["exclusive"] | undefined;
+  readonly exclusiveWrites?: WriteGate["exclusive"] | undefined;
 }
 
 /** AdminService: Backup streams a snapshot of the store, Restore replaces the store with one. */
@@ -48,7 +48,7 @@ export function createAdminService(deps: AdminServiceDeps): ServiceImpl<typeof A
       const result = await restoreBackup(backend, dataOf(requests), {
         signal: context.signal,
         ...(deps.tempDir !== undefined && { tempDir: deps.tempDir }),
-        ...(deps.exclusive && { exclusive: deps.exclusive }),
+        ...(deps.exclusiveWrites && { exclusive: deps.exclusiveWrites }),
       });
       await deps.models?.reload();
       return {

@@ -23,7 +23,7 @@ export function routes(deps: StoreServiceDeps): (router: ConnectRouter) => void 
         store: deps.store,
         models: deps.models,
         readOnly: deps.readOnly ?? false,
-        exclusive: deps.exclusiveWrites,
+        exclusiveWrites: deps.exclusiveWrites,
       }),
     );
   };

@@ -3,6 +3,7 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend, ScanRange, StoredRecord, WriteOp } from "../backend/backend.js";
+import type { WriteGate } from "../backend/write-gate.js";
 import { BackupReader, BackupWriter } from "./backup-format.js";
 
 /** A piece of a backup stream. */
@@ -102,7 +103,7 @@ export interface RestoreOptions {
    * writes land wholly before or after it (write-gate.ts); the task gets the backend to write to.
    * Without it, writes made meanwhile interleave with the restore's.
    */
-  readonly exclusive?: <T>(task: (backend: Backend) => Promise<T>) => Promise<T>;
+  readonly exclusive?: WriteGate["exclusive"];
 }
 
 /** Records per backend write while a verified backup is applied. */
