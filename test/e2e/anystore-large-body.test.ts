@@ -29,11 +29,15 @@ function anonRss(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-/** Bytes of the files below a directory. */
+/**
+ * Bytes of the files below a directory. LevelDB's compaction deletes table files at any time, so
+ * a file listed may be gone when it is measured: it no longer counts.
+ */
 function diskBytes(dir: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += statSync(join(entry.parentPath, entry.name)).size;
+    if (entry.isFile())
+      total += statSync(join(entry.parentPath, entry.name), { throwIfNoEntry: false })?.size ?? 0;
   }
   return total;
 }
