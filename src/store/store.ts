@@ -413,7 +413,7 @@ export class Store {
    * Record writes of any namespaces as one atomic backend write (record-writes.ts), with their
    * change events encoded once into the same write's change log entry: no extra read or write.
    */
-  private writeAll(
+  private async writeAll(
     writes: readonly RecordWrite[],
     conditions: readonly Condition[],
     cause: WriteCause,
@@ -421,7 +421,9 @@ export class Store {
     const change = this.backend.capabilities.changeFeed
       ? encodeChange(writes, cause === "expire", this.options.now())
       : undefined;
-    return this.backend.write(recordOps(writes), conditions, change);
+    const revision = await this.backend.write(recordOps(writes), conditions, change);
+    if (change) this.compactor.wrote(revision, change);
+    return revision;
   }
 
   private target(namespace: string, call?: CallOptions): WriteTarget {

@@ -11,6 +11,21 @@ import { textInput as input } from "../support/store-fixtures.js";
 const storeOn = (backend: Backend, options: Partial<StoreOptions> = {}) =>
   new Store({ ...backend, close: async () => undefined }, { sweepIntervalMs: 0, ...options });
 
+/** `backend` with its changes() counting the entries they yield (what a compaction pass reads back). */
+function countingChanges(backend: Backend) {
+  let entries = 0;
+  const counted: Backend = {
+    ...backend,
+    async *changes(after, options) {
+      for await (const page of backend.changes(after, options)) {
+        entries += page.entries.length;
+        yield page;
+      }
+    },
+  };
+  return { counted, entriesRead: () => entries };
+}
+
 const keysOf = (groups: readonly RevisionEvents[]) =>
   groups.flatMap((g) => g.events.map((e) => `${e.type} ${e.key}`));
 
@@ -101,6 +116,55 @@ describe.each(backendFactories.map((f) => [f.name, f] as const))(
       const seen = await readUntil(feed, (s) => keysOf(s).length >= 3);
       expect(keysOf(seen)).toEqual(["put k/3", "put k/4", "put k/5"]);
       abort.abort();
+      await backend.close();
+    });
+
+    it("weighs the entries its own store writes as they are written: a pass reads none of them back", async () => {
+      const backend = await factory.create();
+      const { counted, entriesRead } = countingChanges(backend);
+      const store = storeOn(counted, { watchRetentionEvents: 3 });
+      await store.put("ns", "k/0", input("0"));
+      await store.compactLog(); // the first pass reads what is there
+      const before = entriesRead();
+      // Writes during a pass, and after it.
+      const pass = store.compactLog();
+      const during = await Promise.all([1, 2, 3].map((i) => store.put("ns", `k/${i}`, input(String(i)))));
+      await pass;
+      let last = during[2]!;
+      for (let i = 4; i < 10; i++) last = await store.put("ns", `k/${i}`, input(String(i)));
+      const point = await store.compactLog();
+      // Three events kept, as if every entry had been read.
+      expect(point).toBe(last.meta.revision - 3);
+      expect(await backend.compacted()).toBe(point);
+      expect(entriesRead() - before).toBeLessThanOrEqual(3); // at most the writes during the pass
+      const again = entriesRead();
+      for (let i = 10; i < 15; i++) last = await store.put("ns", `k/${i}`, input(String(i)));
+      expect(await store.compactLog()).toBe(last.meta.revision - 3);
+      expect(entriesRead()).toBe(again);
+      await backend.close();
+    });
+
+    it("after another writer's entry, reads the log from there once, then weighs its own writes again", async () => {
+      const backend = await factory.create();
+      const { counted, entriesRead } = countingChanges(backend);
+      const store = storeOn(counted, { watchRetentionEvents: 4 });
+      const other = storeOn(backend);
+      await store.put("ns", "a/0", input("0"));
+      await store.compactLog();
+      let before = entriesRead();
+      await store.put("ns", "a/1", input("1"));
+      await other.put("ns", "b/1", input("x")); // an entry this store did not write
+      await store.put("ns", "a/2", input("2"));
+      let last = await store.put("ns", "a/3", input("3"));
+      let point = await store.compactLog();
+      expect(point).toBe(last.meta.revision - 4);
+      // The pass reads from the other writer's entry on (b/1, a/2, a/3), not a/1.
+      expect(entriesRead() - before).toBe(3);
+      before = entriesRead();
+      for (let i = 4; i < 7; i++) last = await store.put("ns", `a/${i}`, input(String(i)));
+      point = await store.compactLog();
+      expect(point).toBe(last.meta.revision - 4);
+      expect(entriesRead()).toBe(before);
       await backend.close();
     });
 
