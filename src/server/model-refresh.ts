@@ -35,9 +35,10 @@ export function withModelRefresh<S extends DescService>(
     const refresh = (message: Message) => models.refresh(modelNames(method.input, message, defaultModel));
     switch (method.methodKind) {
       case "unary":
-        wrapped[method.localName] = async (request, context) => {
-          await refresh(request as Message);
-          return handler(request, context);
+        // Not an async function: a call whose models are known pays for no frame around it.
+        wrapped[method.localName] = (request, context) => {
+          const refreshing = refresh(request as Message);
+          return refreshing ? refreshing.then(() => handler(request, context)) : handler(request, context);
         };
         break;
       case "server_streaming":

@@ -35,8 +35,9 @@ export interface Models {
    * most once per `reloadIntervalMs`, reads the catalog's version (one backend read) and
    * reloads when another server registered, replaced or deleted a model since. Concurrent
    * callers share one reload. Names still unknown afterwards are MODEL_NOT_FOUND for `get`.
+   * Undefined when there is nothing to wait for (no reload due or running).
    */
-  refresh(names: Iterable<string>): Promise<void>;
+  refresh(names: Iterable<string>): Promise<void> | undefined;
   /** Reloads the registry from the store now (after a restore replaced the stored models). */
   reload(): Promise<void>;
   /** Registers files and schemas (all or nothing); returns the models the request names. */
@@ -142,7 +143,7 @@ export async function openModels(backend: Backend, options: ModelsOptions = {}):
       let missing = false;
       for (const name of names) missing ||= name !== "" && registry.get(name) === undefined;
       const full = missing && t - lastReload >= reloadIntervalMs;
-      if (!full && t - lastVersionCheck < reloadIntervalMs) return reloading ?? Promise.resolve();
+      if (!full && t - lastVersionCheck < reloadIntervalMs) return reloading;
       if (reloading) return reloading;
       lastVersionCheck = t;
       if (full) lastReload = t;

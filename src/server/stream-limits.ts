@@ -28,8 +28,10 @@ export function createStreamLimiter(limits: StreamLimits): Interceptor {
     listing: limits.maxListingStreams,
     watch: limits.maxWatchStreams,
   };
-  return (next) => async (req) => {
-    if (req.method.methodKind !== "server_streaming") return next(req);
+  // Unary and client-streaming calls pass straight through: no async frame of their own.
+  return (next) => (req) => (req.method.methodKind === "server_streaming" ? limited(next, req) : next(req));
+
+  async function limited(next: Parameters<Interceptor>[0], req: Parameters<ReturnType<Interceptor>>[0]) {
     const kind: StreamKind = req.method.name === "Watch" ? "watch" : "listing";
     if (open[kind] >= max[kind])
       throw new AnykvError(
@@ -56,7 +58,7 @@ export function createStreamLimiter(limits: StreamLimits): Interceptor {
       release();
       throw err;
     }
-  };
+  }
 }
 
 async function* releasing<T>(messages: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
