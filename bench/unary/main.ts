@@ -1,5 +1,5 @@
 /**
- * bench/unary: anykv, etcd and two do-nothing servers (grpc-js, connect-node)
+ * bench/unary: anykv, etcd and three do-nothing servers (grpc-js, connect-node, Node's http2)
  * under the same ghz load, side by side in interleaved rounds, and anykv
  * under a Node load generator for every protocol it serves. Run through
  * `npm run bench:unary` (bench/unary/run.sh installs the tools and builds);

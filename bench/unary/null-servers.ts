@@ -1,14 +1,17 @@
 /**
- * The two do-nothing servers of bench/unary, run as a child process:
+ * The do-nothing servers of bench/unary, run as a child process:
  *
- *   node dist/bench/unary/null-servers.js grpc-js | connect
+ *   node dist/bench/unary/null-servers.js grpc-js | connect | http2
  *
- * Both serve anykv's own StoreService descriptors; every unary handler
- * decodes the request and answers an empty response, so what a call costs
- * is the framework's own work. `grpc-js` is an @grpc/grpc-js Server (the
- * request decoded and the response encoded with protobuf-es, as connect
- * does); `connect` is connect-node's adapter on `http2.createServer` (h2c),
- * with connect's defaults. Prints `listening PORT` when ready.
+ * `grpc-js` and `connect` serve anykv's own StoreService descriptors; every
+ * unary handler decodes the request and answers an empty response, so what a
+ * call costs is the framework's own work. `grpc-js` is an @grpc/grpc-js
+ * Server (the request decoded and the response encoded with protobuf-es, as
+ * connect does); `connect` is connect-node's adapter on `http2.createServer`
+ * (h2c), with connect's defaults. `http2` is the floor under every Node gRPC
+ * server: Node's http2 core API alone, which reads each request to its end
+ * and answers every path with an empty message and grpc-status 0, decoding
+ * nothing. Prints `listening PORT` when ready.
  */
 import http2 from "node:http2";
 import { create, type DescMethodUnary, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -59,10 +62,31 @@ async function startConnect(): Promise<number> {
   return address.port;
 }
 
-const kind = process.argv[2];
-const port = kind === "grpc-js" ? await startGrpcJs() : kind === "connect" ? await startConnect() : undefined;
-if (port === undefined) {
-  console.error("usage: node dist/bench/unary/null-servers.js grpc-js|connect");
+async function startHttp2(): Promise<number> {
+  const empty = new Uint8Array(5); // an uncompressed gRPC message of length 0
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.on("data", () => {});
+    stream.once("end", () => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(empty);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}
+
+const starts: Record<string, () => Promise<number>> = {
+  "grpc-js": startGrpcJs,
+  connect: startConnect,
+  http2: startHttp2,
+};
+const start = starts[process.argv[2] ?? ""];
+if (start === undefined) {
+  console.error("usage: node dist/bench/unary/null-servers.js grpc-js|connect|http2");
   process.exit(2);
 }
-console.log(`listening ${port}`);
+console.log(`listening ${await start()}`);

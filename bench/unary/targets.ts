@@ -9,7 +9,7 @@ import { freePort, type ServerProcess, startProcess } from "./processes.js";
  * (before/after). A Node server's name with `+node24` runs it on Node 24, the current LTS
  * (scripts/node24.sh fetches it), rather than on the Node that runs the benchmark.
  */
-export const TARGET_NAMES = ["anykv", "etcd", "grpc-js", "connect"] as const;
+export const TARGET_NAMES = ["anykv", "etcd", "grpc-js", "connect", "http2"] as const;
 type NodeTarget = Exclude<(typeof TARGET_NAMES)[number], "etcd"> | `anykv@${string}`;
 export type TargetName = (typeof TARGET_NAMES)[number] | `anykv@${string}` | `${NodeTarget}+node24`;
 
@@ -73,6 +73,7 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
       return startEtcd(options);
     case "grpc-js":
     case "connect":
+    case "http2":
       return startNullServer(name, base, options, node);
     default:
       // anykv@DIR: the compiled server of another checkout (npx tsc -p tsconfig.json there).
@@ -131,7 +132,7 @@ async function startAnykv(
 
 async function startNullServer(
   name: TargetName,
-  kind: "grpc-js" | "connect",
+  kind: "grpc-js" | "connect" | "http2",
   options: TargetOptions,
   node: string,
 ): Promise<Target> {
