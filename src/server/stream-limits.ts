@@ -10,6 +10,9 @@ export interface StreamLimits {
 }
 
 type StreamKind = "listing" | "watch";
+/** What an interceptor wraps, and the request it is called with. */
+type Next = Parameters<Interceptor>[0];
+type Intercepted = Parameters<Next>[0];
 
 const FLAGS: Readonly<Record<StreamKind, string>> = {
   listing: "--max-listing-streams",
@@ -31,7 +34,7 @@ export function createStreamLimiter(limits: StreamLimits): Interceptor {
   // Unary and client-streaming calls pass straight through: no async frame of their own.
   return (next) => (req) => (req.method.methodKind === "server_streaming" ? limited(next, req) : next(req));
 
-  async function limited(next: Parameters<Interceptor>[0], req: Parameters<ReturnType<Interceptor>>[0]) {
+  async function limited(next: Next, req: Intercepted) {
     const kind: StreamKind = req.method.name === "Watch" ? "watch" : "listing";
     if (open[kind] >= max[kind])
       throw new AnykvError(
