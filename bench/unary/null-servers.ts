@@ -66,6 +66,8 @@ async function startHttp2(): Promise<number> {
   const empty = new Uint8Array(5); // an uncompressed gRPC message of length 0
   const server = http2.createServer();
   server.on("stream", (stream) => {
+    // A stream the client resets as a run ends errors; unheard, that error would end the server.
+    stream.on("error", () => {});
     stream.on("data", () => {});
     stream.once("end", () => {
       stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
