@@ -1,6 +1,6 @@
 import type { Code } from "@connectrpc/connect";
 import { codeName, isCancellation } from "./code-names.js";
-import type { Logger } from "./logger.js";
+import { type Logger, lineWriter } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
 /** One call as every way into the server reports it (connect's adapter, the gRPC fast path, /anystore). */
@@ -37,8 +37,8 @@ export interface AccessExtra {
 }
 
 /**
- * The access log and metrics of calls. The line is one pino call at the call's end with plain
- * fields (no child logger per call): method, protocol, namespace, code, ms, bytesIn, bytesOut,
+ * The access log and metrics of calls. The line is one pino line at the call's end with plain
+ * fields (no child logger per call; lineWriter): method, protocol, namespace, code, ms, bytesIn, bytesOut,
  * peer. It never carries keys, values or headers (tokens). Calls the client cancelled or whose
  * deadline passed are logged at debug; every other call at info (an INTERNAL error is also
  * logged at error with its cause, once, where it is mapped).
@@ -46,6 +46,7 @@ export interface AccessExtra {
 export function createCallLog(logger: Logger, metrics: Metrics | undefined): CallLog {
   const info = logger.isLevelEnabled("info");
   const debug = logger.isLevelEnabled("debug");
+  const write = lineWriter(logger);
   return {
     begin(method, protocol, streaming) {
       metrics?.callStarted(streaming, method);
@@ -75,8 +76,7 @@ export function createCallLog(logger: Logger, metrics: Metrics | undefined): Cal
         bytesOut: call.bytesOut,
         peer: peerOf(peer),
       };
-      if (quiet) logger.debug(line, "call");
-      else logger.info(line, "call");
+      write(quiet ? "debug" : "info", line, "call");
     },
   };
 }

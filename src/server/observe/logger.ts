@@ -32,10 +32,45 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, base: { pid: process.pid } };
-  if (options.destination) return pino(base, options.destination);
-  if (options.pretty ?? process.stdout.isTTY === true)
-    return pino(base, pretty({ colorize: true, destination: 1, sync: true }));
-  return pino(base, stdoutLines());
+  const logger = options.destination
+    ? pino(base, options.destination)
+    : (options.pretty ?? process.stdout.isTTY === true)
+      ? pino(base, pretty({ colorize: true, destination: 1, sync: true }))
+      : pino(base, stdoutLines());
+  plainLoggers.add(logger);
+  return logger;
+}
+
+/** Loggers made by createLogger: no serializers, formatters, hooks or mixin, so lineWriter knows their lines. */
+const plainLoggers = new WeakSet<Logger>();
+
+/** Writes one line, as `logger[level](fields, msg)` does. */
+export type LineWriter = (level: "info" | "debug", fields: object, msg: string) => void;
+
+/**
+ * The writer of a line written on every call (the access log). For a logger of createLogger's it
+ * builds pino's own line (its level and time prefix, its bindings, the fields, the message)
+ * with one JSON.stringify of the fields, and hands it to the logger's destination: pino's
+ * general serializer, walking the fields one by one, cost about twice as much per line under
+ * load (bench/README, "Issue 9, eighth pass"). Any other logger (one a library user passes to
+ * startServer, which may have serializers, formatters or hooks) writes through pino.
+ */
+export function lineWriter(logger: Logger): LineWriter {
+  if (!plainLoggers.has(logger)) return (level, fields, msg) => logger[level](fields, msg);
+  const own = logger as unknown as Record<symbol, unknown>;
+  const { lsCacheSym, timeSym, chindingsSym, messageKeySym, endSym, streamSym } = pino.symbols;
+  const prefixes = own[lsCacheSym] as Record<number, string>; // '{"level":30'
+  const time = own[timeSym] as () => string; // ',"time":1796000000000'
+  const bindings = own[chindingsSym] as string; // ',"pid":123'
+  const messageKey = JSON.stringify(own[messageKeySym]);
+  const end = own[endSym] as string; // '}\n'
+  const stream = own[streamSym] as DestinationStream;
+  return (level, fields, msg) => {
+    const json = JSON.stringify(fields);
+    const props = json.length > 2 ? `,${json.slice(1, -1)}` : "";
+    const prefix = prefixes[logger.levels.values[level] as number];
+    stream.write(`${prefix}${time()}${bindings}${props},${messageKey}:${JSON.stringify(msg)}${end}`);
+  };
 }
 
 let stdout: DestinationStream | undefined;
