@@ -60,6 +60,18 @@ describe("lineWriter", () => {
     expect(JSON.parse(out.lines[0] as string).namespace).toBe("lone \ud800");
   });
 
+  it("writes through pino for a destination that reads pino's metadata of each line", () => {
+    const lines: string[] = [];
+    const destination = {
+      [pino.symbols.needsMetadataGsym]: true,
+      lastLevel: 0,
+      write: (line: string) => void lines.push(line),
+    };
+    lineWriter(createLogger({ level: "debug", destination }))("debug", { method: "m" }, "call");
+    expect(destination.lastLevel).toBe(20);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ level: 20, method: "m", msg: "call" });
+  });
+
   it("writes through pino for any other logger, so its serializers and formatters still apply", () => {
     const out = capture();
     const logger = pino(

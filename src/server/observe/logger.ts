@@ -51,20 +51,24 @@ export type LineWriter = (level: "info" | "debug", fields: object, msg: string) 
  * The writer of a line written on every call (the access log). For a logger of createLogger's it
  * builds pino's own line (its level and time prefix, its bindings, the fields, the message)
  * with one JSON.stringify of the fields, and hands it to the logger's destination: pino's
- * general serializer, walking the fields one by one, cost about twice as much per line under
- * load (bench/README, "Issue 9, eighth pass"). Any other logger (one a library user passes to
- * startServer, which may have serializers, formatters or hooks) writes through pino.
+ * general serializer, walking the fields one by one, cost two to three times as much per line
+ * (bench/README, "Issue 9, eighth pass"). Any other logger (one a library user passes to
+ * startServer, which may have serializers, formatters or hooks) writes through pino, and so does
+ * one whose destination reads pino's metadata of each line (the pretty form's).
  */
 export function lineWriter(logger: Logger): LineWriter {
-  if (!plainLoggers.has(logger)) return (level, fields, msg) => logger[level](fields, msg);
   const own = logger as unknown as Record<symbol, unknown>;
-  const { lsCacheSym, timeSym, chindingsSym, messageKeySym, endSym, streamSym } = pino.symbols;
+  const { lsCacheSym, timeSym, chindingsSym, messageKeySym, endSym, streamSym, needsMetadataGsym } =
+    pino.symbols;
+  const stream = own[streamSym] as DestinationStream & Record<symbol, unknown>;
+  // A destination that reads pino's metadata of each line (pino-pretty's, multistream) gets it from pino.
+  if (!plainLoggers.has(logger) || stream[needsMetadataGsym] === true)
+    return (level, fields, msg) => logger[level](fields, msg);
   const prefixes = own[lsCacheSym] as Record<number, string>; // '{"level":30'
   const time = own[timeSym] as () => string; // ',"time":1796000000000'
   const bindings = own[chindingsSym] as string; // ',"pid":123'
   const messageKey = JSON.stringify(own[messageKeySym]);
   const end = own[endSym] as string; // '}\n'
-  const stream = own[streamSym] as DestinationStream;
   return (level, fields, msg) => {
     const json = JSON.stringify(fields);
     const props = json.length > 2 ? `,${json.slice(1, -1)}` : "";
