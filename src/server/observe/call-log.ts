@@ -38,10 +38,10 @@ export interface AccessExtra {
 
 /**
  * The access log and metrics of calls. The line is one pino line at the call's end with plain
- * fields (no child logger per call; lineWriter): method, protocol, namespace, code, ms, bytesIn, bytesOut,
- * peer. It never carries keys, values or headers (tokens). Calls the client cancelled or whose
- * deadline passed are logged at debug; every other call at info (an INTERNAL error is also
- * logged at error with its cause, once, where it is mapped).
+ * fields (no child logger per call; written by lineWriter): method, protocol, namespace, code,
+ * ms, bytesIn, bytesOut, peer. It never carries keys, values or headers (tokens). Calls the
+ * client cancelled or whose deadline passed are logged at debug; every other call at info (an
+ * INTERNAL error is also logged at error with its cause, once, where it is mapped).
  */
 export function createCallLog(logger: Logger, metrics: Metrics | undefined): CallLog {
   const info = logger.isLevelEnabled("info");
