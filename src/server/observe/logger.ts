@@ -64,7 +64,11 @@ export function lineWriter(logger: Logger): LineWriter {
   // A destination that reads pino's metadata of each line (pino-pretty's, multistream) gets it from pino.
   if (!plainLoggers.has(logger) || stream[needsMetadataGsym] === true)
     return (level, fields, msg) => logger[level](fields, msg);
-  const prefixes = own[lsCacheSym] as Record<number, string>; // '{"level":30'
+  const levels = own[lsCacheSym] as Record<number, string>; // '{"level":30'
+  const prefixes = {
+    info: levels[logger.levels.values.info as number],
+    debug: levels[logger.levels.values.debug as number],
+  };
   const time = own[timeSym] as () => string; // ',"time":1796000000000'
   const bindings = own[chindingsSym] as string; // ',"pid":123'
   const messageKey = JSON.stringify(own[messageKeySym]);
@@ -72,8 +76,7 @@ export function lineWriter(logger: Logger): LineWriter {
   return (level, fields, msg) => {
     const json = JSON.stringify(fields);
     const props = json.length > 2 ? `,${json.slice(1, -1)}` : "";
-    const prefix = prefixes[logger.levels.values[level] as number];
-    stream.write(`${prefix}${time()}${bindings}${props},${messageKey}:${JSON.stringify(msg)}${end}`);
+    stream.write(`${prefixes[level]}${time()}${bindings}${props},${messageKey}:${JSON.stringify(msg)}${end}`);
   };
 }
 
