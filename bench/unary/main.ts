@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     "node-protocols": { type: "string" },
     "node-concurrency": { type: "string" },
     "anykv-args": { type: "string" },
+    keys: { type: "string" },
     out: { type: "string" },
   },
 });
@@ -60,7 +61,10 @@ const NODE_CONCURRENCY = Number(option(flags["node-concurrency"], "BENCH_NODE_CO
 const ANYKV_ARGS = list(option(flags["anykv-args"], "BENCH_ANYKV_ARGS", "").replaceAll(" ", ","));
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const OUT = option(flags.out, "BENCH_OUT", join(ROOT, `bench/unary/results/unary-${stamp}.md`));
-const KEYS = 1000;
+// Keys are k/0 … k/(KEYS-1), request number mod KEYS: 1 puts every write on one hot key.
+const KEYS = Number(option(flags.keys, "BENCH_KEYS", "1000"));
+if (!Number.isInteger(KEYS) || KEYS < 1)
+  throw new Error(`--keys must be a whole number of 1 or more, not ${KEYS}`);
 const VALUE_BYTES = 100;
 
 for (const t of TARGETS) if (!isTargetName(t)) throw new Error(`unknown target ${t}`);
