@@ -76,6 +76,24 @@ export type WriteOp =
 export interface Condition {
   readonly key: string;
   readonly revision: number | null;
+  /**
+   * Instead of `revision`: the key's latest write must be this queued put (see WriteTicket).
+   * It holds once that write is committed, or accepted ahead of this one in the same group,
+   * and nothing has written the key since; never when it was refused or failed. Only the
+   * backend that handed the ticket out is given it.
+   */
+  readonly after?: WriteTicket | undefined;
+}
+
+/**
+ * A write that a backend has queued and not yet committed, as Backend.write's `queued` hands it
+ * over. A later write of the same keys in this process may be built on it at once, and name it
+ * in its condition (`Condition.after`), instead of waiting for it to commit: so writes of one
+ * hot key share a group commit.
+ */
+export interface WriteTicket {
+  /** Its revision once its group accepted it; undefined before, and after a refusal or a failure. */
+  readonly revision: number | undefined;
 }
 
 /**
@@ -180,9 +198,15 @@ export interface Backend {
    * (RecordMeta.revision). When `change` is given, it is appended to the change log under
    * that revision in the same atomic write (an empty `ops` with a `change` is a valid write);
    * a write without one leaves no log entry. An empty write without a change still gets a
-   * new revision.
+   * new revision. A backend that queues writes in this process (group commit) calls `queued`
+   * with the write's ticket as soon as it is queued; the others never call it.
    */
-  write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
+  write(
+    ops: readonly WriteOp[],
+    conditions?: readonly Condition[],
+    change?: Uint8Array,
+    queued?: (ticket: WriteTicket) => void,
+  ): Promise<number>;
   /** The latest committed revision (0 when nothing was ever written); one cheap read. */
   revision(): Promise<number>;
   /**

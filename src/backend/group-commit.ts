@@ -1,5 +1,5 @@
 import type { AnykvError } from "../errors.js";
-import type { Condition, StoredRecord, WriteOp } from "./backend.js";
+import type { Condition, StoredRecord, WriteOp, WriteTicket } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
 
 /** A write of a group whose conditions held, with the revision it gets. */
@@ -36,8 +36,16 @@ export interface GroupCommitOptions {
 }
 
 export interface GroupCommitter {
-  /** Backend.write: resolves with the write's revision once its group is committed. */
-  write(ops: readonly WriteOp[], conditions?: readonly Condition[], change?: Uint8Array): Promise<number>;
+  /**
+   * Backend.write: resolves with the write's revision once its group is committed, and hands
+   * `queued` the write's ticket at once (a later write may name it in a condition).
+   */
+  write(
+    ops: readonly WriteOp[],
+    conditions?: readonly Condition[],
+    change?: Uint8Array,
+    queued?: (ticket: WriteTicket) => void,
+  ): Promise<number>;
   /**
    * Backend.getMany through the committer: what it holds of the committed state (absent keys,
    * cached records), and options.readMany for the rest, whose answer also tells the committer
@@ -53,6 +61,7 @@ export interface GroupCommitter {
 }
 
 interface Pending {
+  readonly ticket: { revision: number | undefined };
   readonly ops: readonly WriteOp[];
   readonly change: Uint8Array | undefined;
   readonly conditions: readonly Condition[];
@@ -68,7 +77,9 @@ interface Pending {
  * it in the group; a write whose condition fails gets CONFLICT and the others
  * go on. Every write keeps its own revision, in commit order. Callers learn
  * their result once the whole group is committed, so a caller that retries
- * after a CONFLICT reads the write that beat it.
+ * after a CONFLICT reads the write that beat it. A write's ticket (handed to
+ * `queued` as it is queued) lets a later write of the same key be pinned
+ * after it before it commits (Condition.after), in the same group or the next.
  *
  * The committed state of a key comes from the revisions the committer knows
  * (known-revisions below) or, for the others, from one read per group. With
@@ -127,6 +138,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
         continue;
       }
       next += 1;
+      write.ticket.revision = next;
       for (const op of write.ops)
         if (current.has(op.key)) current.set(op.key, op.type === "put" ? next : null);
       accepted.push({ ...write, revision: next });
@@ -141,6 +153,8 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
         // What the engine holds now is not certain: learn it again from reads.
         known.forget();
         failed = { err };
+        // A write queued behind one of these, and built on it, must not commit.
+        for (const write of accepted) write.ticket.revision = undefined;
       }
     }
     for (const write of accepted) {
@@ -173,11 +187,14 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   };
 
   return {
-    write(ops, conditions = [], change) {
-      return new Promise<number>((resolve, reject) => {
-        queue.push({ ops, change, conditions, resolve, reject });
+    write(ops, conditions = [], change, queued) {
+      const ticket = { revision: undefined };
+      const written = new Promise<number>((resolve, reject) => {
+        queue.push({ ticket, ops, change, conditions, resolve, reject });
         running ??= drain();
       });
+      queued?.(ticket);
+      return written;
     },
     readMany,
     read: async (key) => (await readMany([key]))[0],

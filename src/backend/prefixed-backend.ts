@@ -19,11 +19,12 @@ export function createPrefixedBackend(backend: Backend, prefix: string): Backend
     capabilities: backend.capabilities,
     get: (key) => backend.get(outer(key)),
     getMany: (keys) => backend.getMany(keys.map(outer)),
-    write: (ops, conditions = [], change) =>
+    write: (ops, conditions = [], change, queued) =>
       backend.write(
         ops.map((op): WriteOp => ({ ...op, key: outer(op.key) })),
         conditions.map((c) => ({ ...c, key: outer(c.key) })),
         change,
+        queued,
       ),
     revision: () => backend.revision(),
     changes: (after, options) => backend.changes(after, options),

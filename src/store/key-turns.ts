@@ -1,40 +1,147 @@
+import type { NewRecord, WriteTicket } from "../backend/backend.js";
+
 /**
  * Writes of the same keys in one process, one after the other: a write waits for the writes
  * of its keys that started before it, then runs. Without it, concurrent writes of one hot key
  * all read the same record, all pin their write to it, and all but one lose the race at the
  * commit and retry: n writers cost O(n²) attempts and back off into second-long tails. In turns,
- * each reads the record the previous one committed and wins at once. Writes of other keys, and
+ * each reads the record the previous one left and wins at once. Writes of other keys, and
  * other processes' writes (shared backends), are not held up: the conditions still decide.
+ *
+ * A write need not wait for the one before it to commit: once that one is queued in the
+ * backend (Backend.write's `queued`, group commit) and says what it leaves (Turn.queued), the
+ * next may build on it and name its ticket, so that writes of one hot key share a group commit
+ * instead of taking one each. On a backend that queues nothing, turns end when writes settle.
  */
 export interface KeyTurns {
+  /** Runs `write` once every write of one of `keys` that started earlier is queued or settled. */
+  run<T>(keys: readonly string[], write: (turn: Turn) => Promise<T>): Promise<T>;
+}
+
+/** A write queued in the backend and not settled yet, as the next write of its key sees it. */
+export interface QueuedWrite {
+  /** What it leaves under the key: its record (whose revision is not known yet), or undefined. */
+  readonly record: NewRecord | undefined;
+  /** Its ticket, for the next write's condition (Condition.after). */
+  readonly ticket: WriteTicket;
+}
+
+export interface Turn {
+  /** Whether the write had to wait (a call may have been cancelled meanwhile). */
+  readonly waited: boolean;
+  /** The queued, unsettled write that went ahead on `key`, if any: build on it, or wait (settled). */
+  ahead(key: string): QueuedWrite | undefined;
+  /** Settles once every write that went ahead on these keys has settled. */
+  settled(): Promise<void>;
+  /** Lets the next writes of these keys start, on top of what this one queued (per key). */
+  queued(writes: (key: string) => QueuedWrite | undefined): void;
+}
+
+/**
+ * One write's turn, and what the writes after it see of it. Its promises are made only when a
+ * later write waits on it: a write of a key nobody else is writing allocates this object alone.
+ */
+class Slot implements Turn {
+  readonly waited: boolean;
+  /** What it queued, until it settles. */
+  private writes: ((key: string) => QueuedWrite | undefined) | undefined;
+  /** The next write may start: this one is queued or settled. */
+  private released = false;
+  private ended = false;
+  private go: Promise<void> | undefined;
+  private goNow: (() => void) | undefined;
+  private end: Promise<void> | undefined;
+  private endNow: (() => void) | undefined;
+
   /**
-   * Runs `write` once every write of one of `keys` that started earlier has settled; `waited`
-   * tells it whether it had to wait (a call may have been cancelled meanwhile).
+   * `earlier`: the writes it waited for. A write that settles without queuing (cancelled,
+   * failed) keeps them, so that the next one sees through it to a write still queued; one that
+   * queued drops them when it settles (everything before it has settled by then).
    */
-  run<T>(keys: readonly string[], write: (waited: boolean) => Promise<T>): Promise<T>;
+  constructor(private earlier: Slot[]) {
+    this.waited = earlier.length > 0;
+  }
+
+  /** Settles once the next write may start; undefined when it may start now. */
+  started(): Promise<void> | undefined {
+    if (this.released) return undefined;
+    this.go ??= new Promise((resolve) => {
+      this.goNow = resolve;
+    });
+    return this.go;
+  }
+
+  ahead(key: string): QueuedWrite | undefined {
+    for (const slot of this.earlier) {
+      const queued = slot.writes?.(key) ?? slot.ahead(key);
+      if (queued) return queued;
+    }
+    return undefined;
+  }
+
+  settled(): Promise<void> {
+    return all(this.earlier.map((slot) => slot.allSettled())) ?? Promise.resolve();
+  }
+
+  queued(writes: (key: string) => QueuedWrite | undefined): void {
+    this.writes = writes;
+    this.release();
+  }
+
+  /** The write settled, however it ended. */
+  finish(): void {
+    if (this.writes) this.earlier = [];
+    this.writes = undefined;
+    this.ended = true;
+    this.release();
+    this.endNow?.();
+  }
+
+  /** Settles once this write and every write it waited for have. */
+  private allSettled(): Promise<void> {
+    if (!this.ended)
+      this.end ??= new Promise((resolve) => {
+        this.endNow = resolve;
+      });
+    const own = this.ended ? undefined : this.end;
+    const before = this.earlier.length > 0 ? this.settled() : undefined;
+    return own && before ? Promise.all([own, before]).then(ignore) : (own ?? before ?? Promise.resolve());
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.goNow?.();
+  }
 }
 
 export function createKeyTurns(): KeyTurns {
   // The last write of each key that has not settled yet.
-  const last = new Map<string, Promise<unknown>>();
+  const last = new Map<string, Slot>();
   return {
     run(keys, write) {
-      const earlier: Promise<unknown>[] = [];
+      const earlier: Slot[] = [];
       for (const key of keys) {
-        const pending = last.get(key);
-        if (pending !== undefined && !earlier.includes(pending)) earlier.push(pending);
+        const slot = last.get(key);
+        if (slot !== undefined && !earlier.includes(slot)) earlier.push(slot);
       }
-      const waited = earlier.length > 1 ? Promise.all(earlier) : earlier[0];
-      const turn = waited ? waited.then(() => write(true)) : write(false);
-      // What the next write of these keys waits for: this one settled, however it ended.
-      const settled = turn.then(ignore, ignore);
-      for (const key of keys) last.set(key, settled);
-      void settled.then(() => {
-        for (const key of keys) if (last.get(key) === settled) last.delete(key);
+      const turn = new Slot(earlier);
+      const started = all(earlier.map((slot) => slot.started()).filter((go) => go !== undefined));
+      const result = started ? started.then(() => write(turn)) : write(turn);
+      for (const key of keys) last.set(key, turn);
+      void result.then(ignore, ignore).then(() => {
+        turn.finish();
+        for (const key of keys) if (last.get(key) === turn) last.delete(key);
       });
-      return turn;
+      return result;
     },
   };
+}
+
+/** Settles once all of `promises` have; undefined for none (so that a free key costs no turn). */
+function all(promises: Promise<void>[]): Promise<void> | undefined {
+  if (promises.length === 0) return undefined;
+  return promises.length === 1 ? promises[0] : Promise.all(promises).then(ignore);
 }
 
 function ignore(): void {}

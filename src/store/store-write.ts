@@ -5,9 +5,11 @@ import type {
   RecordMeta,
   StoredRecord,
   WriteOp,
+  WriteTicket,
 } from "../backend/backend.js";
 import { AnykvError, isAnykvError } from "../errors.js";
 import { type CallOptions, RETRY, retryOnConflict } from "./conflict-retry.js";
+import type { QueuedWrite, Turn } from "./key-turns.js";
 import { checkCondition, hasCondition, type WriteCondition } from "./write-conditions.js";
 
 /** The bytes a put writes and how they were made (the codec's output). */
@@ -61,6 +63,17 @@ export interface WriteResult {
   readonly results: readonly OpResult[];
 }
 
+/** What a write was decided on, for the store's one write path. */
+export interface WriteMoment {
+  /**
+   * The time its records were judged live or expired: its change events (the expiry of a
+   * record it replaces) are judged at the same time.
+   */
+  readonly now: number;
+  /** Backend.write's `queued`: lets the next write of its keys build on it. */
+  readonly queued?: ((ticket: WriteTicket) => void) | undefined;
+}
+
 /** What a commit needs from the store: one namespace's records, the clock, and the one write path. */
 export interface WriteTarget {
   readonly namespace: string;
@@ -70,9 +83,10 @@ export interface WriteTarget {
   now(): number;
   get(key: string): Promise<StoredRecord | undefined>;
   getMany(keys: readonly string[]): Promise<(StoredRecord | undefined)[]>;
-  write(ops: readonly RecordOp[], conditions: readonly Condition[]): Promise<number>;
+  /** The one backend write. */
+  write(ops: readonly RecordOp[], conditions: readonly Condition[], at?: WriteMoment): Promise<number>;
   /** Runs a write of these keys after this process's earlier writes of them (key-turns.ts). */
-  inTurn<T>(keys: readonly string[], write: (waited: boolean) => Promise<T>): Promise<T>;
+  inTurn<T>(keys: readonly string[], write: (turn: Turn) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -85,24 +99,30 @@ export interface WriteTarget {
  * records count as absent, but the condition pins their raw revision. The
  * retries are bounded, back off and stop when the call is cancelled
  * (conflict-retry.ts). Writes of the same keys in this process take turns
- * (key-turns.ts), so a hot key does not make its writers race each other.
+ * (key-turns.ts), so a hot key does not make its writers race each other,
+ * and a put with no condition of its own builds on the queued write before it
+ * (pinned to its ticket), so that a hot key's writes share a group commit.
  */
 export function commit(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult> {
   const what = ops.length === 1 ? `the write of key "${ops[0]!.key}"` : `a write of ${ops.length} keys`;
   return target.inTurn(
     ops.map((op) => op.key),
-    (waited) => {
+    (turn) => {
       // A call cancelled while it waited for its turn is not written. (Its signal is read only
       // then: the unary fast path makes it on demand.)
-      if (waited) target.call?.signal?.throwIfAborted();
-      return retryOnConflict(what, () => attempt(target, ops), target.call);
+      if (turn.waited) target.call?.signal?.throwIfAborted();
+      return retryOnConflict(what, () => attempt(target, ops, turn), target.call);
     },
   );
 }
 
-async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<WriteResult | typeof RETRY> {
+async function attempt(
+  target: WriteTarget,
+  ops: readonly StoreOp[],
+  turn: Turn,
+): Promise<WriteResult | typeof RETRY> {
   const now = target.now();
-  const records = await target.getMany(ops.map((op) => op.key));
+  const { records, ahead } = await readLatest(target, ops, turn, now);
   const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
   ops.forEach((op, i) => {
     if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
@@ -112,8 +132,15 @@ async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<Wr
   const puts = ops.map((op, i) => {
     const record = records[i];
     // Every op is pinned to the record read: the write removes that record's expiry
-    // index entry and chunks, so it must be the one replaced.
-    pins.push({ key: op.key, revision: record?.meta.revision ?? null });
+    // index entry and chunks, so it must be the one replaced. A queued put's record is pinned
+    // by its ticket, since the revision it gets is not known yet (a queued delete's absence
+    // is pinned as any absence).
+    const queued = ahead[i]?.record && ahead[i].ticket;
+    pins.push(
+      queued
+        ? { key: op.key, revision: null, after: queued }
+        : { key: op.key, revision: record?.meta.revision ?? null },
+    );
     if (op.type === "del") {
       if (record) writes.push({ type: "del", key: op.key, previous: record });
       return undefined;
@@ -125,9 +152,17 @@ async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<Wr
   if (writes.length === 0) {
     return { revision: 0, results: ops.map(() => ({ type: "del", deleted: false, revision: 0 })) };
   }
+  // What the next write of these keys may build on once this one is queued: only the keys it
+  // writes (a delete of an absent key leaves nothing to build on).
+  const queued = (ticket: WriteTicket) =>
+    turn.queued((key) => {
+      const i = ops.findIndex((op) => op.key === key);
+      const op = ops[i];
+      return op && (op.type === "put" || records[i]) ? { record: puts[i], ticket } : undefined;
+    });
   let revision: number;
   try {
-    revision = await target.write(writes, pins);
+    revision = await target.write(writes, pins, { now, queued });
   } catch (err) {
     if (isAnykvError(err, "CONFLICT")) return RETRY;
     throw err;
@@ -143,6 +178,53 @@ async function attempt(target: WriteTarget, ops: readonly StoreOp[]): Promise<Wr
     return { type: "del", deleted: !!previous, revision: previous ? revision : 0, previous };
   });
   return { revision, results };
+}
+
+/**
+ * The records the ops replace. A put with no condition of its own builds on the write queued
+ * ahead of it on its key (key-turns.ts), whose record it takes as the one it replaces; `ahead`
+ * names those writes, so that the pins name their tickets. Anything else (a delete, a
+ * condition, a queued record that has expired) needs committed revisions: it waits for the
+ * writes ahead to settle, and reads.
+ */
+async function readLatest(
+  target: WriteTarget,
+  ops: readonly StoreOp[],
+  turn: Turn,
+  now: number,
+): Promise<{ records: (StoredRecord | undefined)[]; ahead: (QueuedWrite | undefined)[] }> {
+  const keys = ops.map((op) => op.key);
+  let ahead = turn.waited ? ops.map((op) => turn.ahead(op.key)) : [];
+  if (ahead.some((queued) => queued !== undefined)) {
+    const buildsOn = ops.every(
+      (op, i) =>
+        op.type === "put" &&
+        !hasCondition(op) &&
+        (ahead[i]?.record?.meta.expiresAt ?? Number.POSITIVE_INFINITY) > now,
+    );
+    if (!buildsOn) {
+      await turn.settled();
+      ahead = [];
+    }
+  }
+  if (!ahead.some((queued) => queued !== undefined)) return { records: await target.getMany(keys), ahead };
+  const unread = keys.filter((_, i) => ahead[i] === undefined);
+  const read = unread.length > 0 ? await target.getMany(unread) : [];
+  let next = 0;
+  const records = ahead.map((queued) => {
+    if (!queued) return read[next++];
+    return queued.record && asStored(queued.record);
+  });
+  return { records, ahead };
+}
+
+/**
+ * A queued write's record as the record it will be. Its revision is not known yet (0 here): a
+ * write that builds on it pins its ticket instead, and uses only what a put needs of the record
+ * it replaces (created_at, the expiry and chunks its ops remove).
+ */
+function asStored(record: NewRecord): StoredRecord {
+  return { value: record.value, meta: { ...record.meta, revision: 0 } };
 }
 
 /** Fails with INVALID_ARGUMENT when a key appears twice: a batch's conditions must be unambiguous. */

@@ -28,6 +28,7 @@ import {
   type RecordOp,
   type StoreOp,
   toEntry,
+  type WriteMoment,
   type WriteResult,
   type WriteTarget,
 } from "./store-write.js";
@@ -400,12 +401,14 @@ export class Store {
     ops: readonly RecordOp[],
     conditions: readonly Condition[],
     cause: WriteCause = "write",
+    at?: WriteMoment,
   ): Promise<number> {
     const prefix = namespacePrefix(namespace);
     return this.writeAll(
       ops.map(({ previous, ...op }) => ({ namespace, op, previous })),
       conditions.map((c) => ({ ...c, key: prefix + c.key })),
       cause,
+      at,
     );
   }
 
@@ -417,11 +420,12 @@ export class Store {
     writes: readonly RecordWrite[],
     conditions: readonly Condition[],
     cause: WriteCause,
+    at?: WriteMoment,
   ): Promise<number> {
     const change = this.backend.capabilities.changeFeed
-      ? encodeChange(writes, cause === "expire", this.options.now())
+      ? encodeChange(writes, cause === "expire", at?.now ?? this.options.now())
       : undefined;
-    const revision = await this.backend.write(recordOps(writes), conditions, change);
+    const revision = await this.backend.write(recordOps(writes), conditions, change, at?.queued);
     if (change) this.compactor.wrote(revision, change);
     return revision;
   }
@@ -435,8 +439,7 @@ export class Store {
       now: this.options.now,
       get: (key: string) => view.get(key),
       getMany: (keys: readonly string[]) => view.getMany(keys),
-      write: (ops: readonly RecordOp[], conditions: readonly Condition[]) =>
-        this.writeRecords(namespace, ops, conditions),
+      write: (ops, conditions, at) => this.writeRecords(namespace, ops, conditions, "write", at),
       // Turns are per record: the record's backend key names it across namespaces.
       inTurn: (keys, write) =>
         this.turns.run(

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Backend, NewRecord, StoredRecord } from "../../src/backend/backend.js";
+import type { Backend, NewRecord, StoredRecord, WriteTicket } from "../../src/backend/backend.js";
 import { createGroupCommitter, type GroupedWrite } from "../../src/backend/group-commit.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
@@ -194,6 +194,74 @@ describe("the group committer", () => {
       "disk full",
     ]);
     expect(await c.write([])).toBe(12);
+    await c.flush();
+  });
+});
+
+describe("the group committer's tickets (a write built on a queued one)", () => {
+  const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
+    createGroupCommitter({
+      revision: 10,
+      readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
+      commit,
+    });
+  const put = (key: string) => [{ type: "put" as const, key, record: record(key) }];
+  const ticketOf = (write: (queued: (ticket: WriteTicket) => void) => Promise<number>) => {
+    let ticket: WriteTicket | undefined;
+    const written = write((t) => {
+      ticket = t;
+    });
+    if (!ticket) throw new Error("the committer did not hand over the ticket at once");
+    return { ticket, written };
+  };
+
+  it("commits a chain of writes of one key, each pinned after the one before, in one group", async () => {
+    const groups: number[][] = [];
+    const c = committer(async (writes) => {
+      groups.push(writes.map((w) => w.revision));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    const blocker = c.write(put("other"));
+    let ahead = ticketOf((q) => c.write(put("k"), [{ key: "k", revision: null }], undefined, q));
+    const chain = [ahead.written];
+    for (let i = 0; i < 5; i++) {
+      const pinned = ahead.ticket;
+      ahead = ticketOf((q) => c.write(put("k"), [{ key: "k", revision: null, after: pinned }], undefined, q));
+      chain.push(ahead.written);
+    }
+    expect(await Promise.all([blocker, ...chain])).toEqual([11, 12, 13, 14, 15, 16, 17]);
+    expect(groups).toEqual([[11], [12, 13, 14, 15, 16, 17]]);
+    expect(ahead.ticket.revision).toBe(17);
+    // A ticket from a committed group still holds while it is the key's latest write...
+    expect(await c.write(put("k"), [{ key: "k", revision: null, after: ahead.ticket }])).toBe(18);
+    // ... and no longer once another write came between.
+    await expect(c.write(put("k"), [{ key: "k", revision: null, after: ahead.ticket }])).rejects.toSatisfy(
+      conflict,
+    );
+  });
+
+  it("refuses a write pinned after a refused write, or after one whose commit failed", async () => {
+    let calls = 0;
+    const c = committer(async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (calls === 2) throw new Error("disk full");
+    });
+    const first = c.write(put("k"));
+    // Refused: "k" is not absent once the first write commits.
+    const refused = ticketOf((q) => c.write(put("k"), [{ key: "k", revision: null }], undefined, q));
+    const afterRefused = c.write(put("k"), [{ key: "k", revision: null, after: refused.ticket }]);
+    // In the same group as the two above, whose commit fails.
+    const doomed = ticketOf((q) => c.write(put("j"), [], undefined, q));
+    const [r1, r2, r3] = await Promise.allSettled([first, refused.written, afterRefused]);
+    expect(r1).toEqual({ status: "fulfilled", value: 11 });
+    expect(r2.status === "rejected" && conflict(r2.reason)).toBe(true);
+    expect(r3.status === "rejected" && conflict(r3.reason)).toBe(true);
+    // Pinned after a write of the failed group.
+    const afterDoomed = c.write(put("j"), [{ key: "j", revision: null, after: doomed.ticket }]);
+    await expect(doomed.written).rejects.toThrow("disk full");
+    await expect(afterDoomed).rejects.toSatisfy(conflict);
+    expect(doomed.ticket.revision).toBeUndefined();
     await c.flush();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createKeyTurns } from "../../src/store/key-turns.js";
+import type { WriteTicket } from "../../src/backend/backend.js";
+import { createKeyTurns, type QueuedWrite } from "../../src/store/key-turns.js";
 
 // A write that finishes when released, and says what ran when.
 function deferred() {
@@ -53,5 +54,40 @@ describe("key turns", () => {
     });
     expect(ran).toBe(true);
     await later;
+  });
+  it("starts the next write once the one ahead is queued, shows it what was queued, and sees through a cancelled one", async () => {
+    const turns = createKeyTurns();
+    const ticket: WriteTicket = { revision: undefined };
+    const queuedA: QueuedWrite = { record: undefined, ticket };
+    const a = deferred();
+    const ran: string[] = [];
+    let settledAhead = false;
+    const first = turns.run(["k"], async (turn) => {
+      ran.push("a");
+      turn.queued((key) => (key === "k" ? queuedA : undefined));
+      await a.done; // queued, not committed yet
+    });
+    const cancelled = turns.run(["k"], async (turn) => {
+      ran.push("b");
+      expect(turn.ahead("k")).toBe(queuedA);
+      throw new Error("cancelled");
+    });
+    const third = turns.run(["k"], async (turn) => {
+      ran.push("c");
+      // b settled without queuing anything: c builds on what a queued.
+      expect(turn.ahead("k")).toBe(queuedA);
+      expect(turn.ahead("other")).toBeUndefined();
+      await turn.settled();
+      settledAhead = true;
+      // Once a has settled, its record is the committed one: nothing is ahead any more.
+      expect(turn.ahead("k")).toBeUndefined();
+    });
+    await expect(cancelled).rejects.toThrow("cancelled");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual(["a", "b", "c"]);
+    expect(settledAhead).toBe(false); // c waits in settled() for a
+    a.release();
+    await Promise.all([first, third]);
+    expect(settledAhead).toBe(true);
   });
 });
