@@ -126,7 +126,10 @@ export function createKeyTurns(): KeyTurns {
         if (slot !== undefined && !earlier.includes(slot)) earlier.push(slot);
       }
       const turn = new Slot(earlier);
-      const started = all(earlier.map((slot) => slot.started()).filter((go) => go !== undefined));
+      const started =
+        earlier.length === 0
+          ? undefined
+          : all(earlier.map((slot) => slot.started()).filter((go) => go !== undefined));
       const result = started ? started.then(() => write(turn)) : write(turn);
       for (const key of keys) last.set(key, turn);
       void result.then(ignore, ignore).then(() => {

@@ -122,7 +122,11 @@ async function attempt(
   turn: Turn,
 ): Promise<WriteResult | typeof RETRY> {
   const now = target.now();
-  const { records, ahead } = await readLatest(target, ops, turn, now);
+  // The common case, no write of these keys ahead, reads as it always did: no extra frame.
+  const ahead = turn.waited ? await aheadOf(ops, turn, now) : undefined;
+  const records = ahead
+    ? await readAround(target, ops, ahead)
+    : await target.getMany(ops.map((op) => op.key));
   const live = records.map((r) => (r && isLive(r, now) ? r : undefined));
   ops.forEach((op, i) => {
     if (hasCondition(op)) checkCondition(target.namespace, op.key, op, live[i]?.meta.revision);
@@ -135,7 +139,7 @@ async function attempt(
     // index entry and chunks, so it must be the one replaced. A queued put's record is pinned
     // by its ticket, since the revision it gets is not known yet (a queued delete's absence
     // is pinned as any absence).
-    const queued = ahead[i]?.record && ahead[i].ticket;
+    const queued = ahead?.[i]?.record && ahead[i]?.ticket;
     pins.push(
       queued
         ? { key: op.key, revision: null, after: queued }
@@ -181,41 +185,40 @@ async function attempt(
 }
 
 /**
- * The records the ops replace. A put with no condition of its own builds on the write queued
- * ahead of it on its key (key-turns.ts), whose record it takes as the one it replaces; `ahead`
- * names those writes, so that the pins name their tickets. Anything else (a delete, a
- * condition, a queued record that has expired) needs committed revisions: it waits for the
- * writes ahead to settle, and reads.
+ * The writes queued ahead of the ops on their keys (key-turns.ts) that they build on, if any.
+ * Only puts with no condition of their own build on a queued write: each takes that write's
+ * record as the one it replaces, and pins its ticket. Anything else (a delete, a condition, a
+ * queued record that has expired) needs committed revisions: it waits for the writes ahead to
+ * settle, and then reads them (undefined).
  */
-async function readLatest(
-  target: WriteTarget,
+async function aheadOf(
   ops: readonly StoreOp[],
   turn: Turn,
   now: number,
-): Promise<{ records: (StoredRecord | undefined)[]; ahead: (QueuedWrite | undefined)[] }> {
-  const keys = ops.map((op) => op.key);
-  let ahead = turn.waited ? ops.map((op) => turn.ahead(op.key)) : [];
-  if (ahead.some((queued) => queued !== undefined)) {
-    const buildsOn = ops.every(
-      (op, i) =>
-        op.type === "put" &&
-        !hasCondition(op) &&
-        (ahead[i]?.record?.meta.expiresAt ?? Number.POSITIVE_INFINITY) > now,
-    );
-    if (!buildsOn) {
-      await turn.settled();
-      ahead = [];
-    }
-  }
-  if (!ahead.some((queued) => queued !== undefined)) return { records: await target.getMany(keys), ahead };
-  const unread = keys.filter((_, i) => ahead[i] === undefined);
+): Promise<(QueuedWrite | undefined)[] | undefined> {
+  const ahead = ops.map((op) => turn.ahead(op.key));
+  if (ahead.every((queued) => queued === undefined)) return undefined;
+  const buildsOn = ops.every(
+    (op, i) =>
+      op.type === "put" &&
+      !hasCondition(op) &&
+      (ahead[i]?.record?.meta.expiresAt ?? Number.POSITIVE_INFINITY) > now,
+  );
+  if (buildsOn) return ahead;
+  await turn.settled();
+  return undefined;
+}
+
+/** The records the ops replace: the queued writes' records, and the committed ones of the others. */
+async function readAround(
+  target: WriteTarget,
+  ops: readonly StoreOp[],
+  ahead: readonly (QueuedWrite | undefined)[],
+): Promise<(StoredRecord | undefined)[]> {
+  const unread = ops.filter((_, i) => ahead[i] === undefined).map((op) => op.key);
   const read = unread.length > 0 ? await target.getMany(unread) : [];
   let next = 0;
-  const records = ahead.map((queued) => {
-    if (!queued) return read[next++];
-    return queued.record && asStored(queued.record);
-  });
-  return { records, ahead };
+  return ahead.map((queued) => (queued ? queued.record && asStored(queued.record) : read[next++]));
 }
 
 /**
