@@ -29,12 +29,15 @@ export interface QueuedWrite {
 export interface Turn {
   /** Whether the write had to wait (a call may have been cancelled meanwhile). */
   readonly waited: boolean;
-  /** The queued, unsettled write that went ahead on `key`, if any: build on it, or wait (settled). */
-  ahead(key: string): QueuedWrite | undefined;
+  /**
+   * The queued, unsettled write that went ahead on the write's `i`-th key (in `run`'s order), if
+   * any: build on it, or wait until it has settled.
+   */
+  ahead(i: number): QueuedWrite | undefined;
   /** Settles once every write that went ahead on these keys has settled. */
   settled(): Promise<void>;
-  /** Lets the next writes of these keys start, on top of what this one queued (per key). */
-  queued(writes: (key: string) => QueuedWrite | undefined): void;
+  /** Lets the next writes of these keys start, on top of what this one queued (by key index). */
+  queued(writes: (i: number) => QueuedWrite | undefined): void;
 }
 
 /**
@@ -44,7 +47,7 @@ export interface Turn {
 class Slot implements Turn {
   readonly waited: boolean;
   /** What it queued, until it settles. */
-  private writes: ((key: string) => QueuedWrite | undefined) | undefined;
+  private writes: ((i: number) => QueuedWrite | undefined) | undefined;
   /** The next write may start: this one is queued or settled. */
   private released = false;
   private ended = false;
@@ -54,12 +57,15 @@ class Slot implements Turn {
   private endNow: (() => void) | undefined;
 
   /**
-   * `earlier`: the writes it waited for. A write that settles without queuing (cancelled,
-   * failed) keeps them, so that the next one sees through it to a write still queued; one that
-   * queued drops them when it settles (everything before it has settled by then).
+   * `before[i]`: the write of `keys[i]` this one waits for, if any. A write that settles without
+   * queuing (cancelled, failed) keeps them, so that the next one sees through it to a write
+   * still queued; one that queued drops them when it settles (all before it have settled then).
    */
-  constructor(private earlier: Slot[]) {
-    this.waited = earlier.length > 0;
+  constructor(
+    private readonly keys: readonly string[],
+    private before: readonly (Slot | undefined)[],
+  ) {
+    this.waited = before.some((slot) => slot !== undefined);
   }
 
   /** Settles once the next write may start; undefined when it may start now. */
@@ -71,26 +77,25 @@ class Slot implements Turn {
     return this.go;
   }
 
-  ahead(key: string): QueuedWrite | undefined {
-    for (const slot of this.earlier) {
-      const queued = slot.writes?.(key) ?? slot.ahead(key);
-      if (queued) return queued;
-    }
-    return undefined;
+  ahead(i: number): QueuedWrite | undefined {
+    const slot = this.before[i];
+    if (!slot) return undefined;
+    const j = slot.keys.indexOf(this.keys[i] as string);
+    return slot.writes?.(j) ?? slot.ahead(j);
   }
 
   settled(): Promise<void> {
-    return all(this.earlier.map((slot) => slot.allSettled())) ?? Promise.resolve();
+    return all(unique(this.before).map((slot) => slot.allSettled())) ?? Promise.resolve();
   }
 
-  queued(writes: (key: string) => QueuedWrite | undefined): void {
+  queued(writes: (i: number) => QueuedWrite | undefined): void {
     this.writes = writes;
     this.release();
   }
 
   /** The write settled, however it ended. */
   finish(): void {
-    if (this.writes) this.earlier = [];
+    if (this.writes) this.before = [];
     this.writes = undefined;
     this.ended = true;
     this.release();
@@ -104,7 +109,7 @@ class Slot implements Turn {
         this.endNow = resolve;
       });
     const own = this.ended ? undefined : this.end;
-    const before = this.earlier.length > 0 ? this.settled() : undefined;
+    const before = this.before.length > 0 ? this.settled() : undefined;
     return own && before ? Promise.all([own, before]).then(ignore) : (own ?? before ?? Promise.resolve());
   }
 
@@ -120,16 +125,15 @@ export function createKeyTurns(): KeyTurns {
   const last = new Map<string, Slot>();
   return {
     run(keys, write) {
-      const earlier: Slot[] = [];
-      for (const key of keys) {
-        const slot = last.get(key);
-        if (slot !== undefined && !earlier.includes(slot)) earlier.push(slot);
-      }
-      const turn = new Slot(earlier);
-      const started =
-        earlier.length === 0
-          ? undefined
-          : all(earlier.map((slot) => slot.started()).filter((go) => go !== undefined));
+      const before = keys.map((key) => last.get(key));
+      const turn = new Slot(keys, before);
+      const started = turn.waited
+        ? all(
+            unique(before)
+              .map((slot) => slot.started())
+              .filter((go) => go !== undefined),
+          )
+        : undefined;
       const result = started ? started.then(() => write(turn)) : write(turn);
       for (const key of keys) last.set(key, turn);
       void result.then(ignore, ignore).then(() => {
@@ -139,6 +143,13 @@ export function createKeyTurns(): KeyTurns {
       return result;
     },
   };
+}
+
+/** The slots, each once. */
+function unique(slots: readonly (Slot | undefined)[]): Slot[] {
+  const out: Slot[] = [];
+  for (const slot of slots) if (slot !== undefined && !out.includes(slot)) out.push(slot);
+  return out;
 }
 
 /** Settles once all of `promises` have; undefined for none (so that a free key costs no turn). */

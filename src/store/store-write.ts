@@ -159,8 +159,7 @@ async function attempt(
   // What the next write of these keys may build on once this one is queued: only the keys it
   // writes (a delete of an absent key leaves nothing to build on).
   const queued = (ticket: WriteTicket) =>
-    turn.queued((key) => {
-      const i = ops.findIndex((op) => op.key === key);
+    turn.queued((i) => {
       const op = ops[i];
       return op && (op.type === "put" || records[i]) ? { record: puts[i], ticket } : undefined;
     });
@@ -196,7 +195,7 @@ async function aheadOf(
   turn: Turn,
   now: number,
 ): Promise<(QueuedWrite | undefined)[] | undefined> {
-  const ahead = ops.map((op) => turn.ahead(op.key));
+  const ahead = ops.map((_, i) => turn.ahead(i));
   if (ahead.every((queued) => queued === undefined)) return undefined;
   const buildsOn = ops.every(
     (op, i) =>

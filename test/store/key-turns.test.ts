@@ -64,23 +64,23 @@ describe("key turns", () => {
     let settledAhead = false;
     const first = turns.run(["k"], async (turn) => {
       ran.push("a");
-      turn.queued((key) => (key === "k" ? queuedA : undefined));
+      turn.queued((i) => (i === 0 ? queuedA : undefined));
       await a.done; // queued, not committed yet
     });
     const cancelled = turns.run(["k"], async (turn) => {
       ran.push("b");
-      expect(turn.ahead("k")).toBe(queuedA);
+      expect(turn.ahead(0)).toBe(queuedA);
       throw new Error("cancelled");
     });
-    const third = turns.run(["k"], async (turn) => {
+    const third = turns.run(["k", "other"], async (turn) => {
       ran.push("c");
       // b settled without queuing anything: c builds on what a queued.
-      expect(turn.ahead("k")).toBe(queuedA);
-      expect(turn.ahead("other")).toBeUndefined();
+      expect(turn.ahead(0)).toBe(queuedA);
+      expect(turn.ahead(1)).toBeUndefined(); // "other": nothing went ahead on it
       await turn.settled();
       settledAhead = true;
       // Once a has settled, its record is the committed one: nothing is ahead any more.
-      expect(turn.ahead("k")).toBeUndefined();
+      expect(turn.ahead(0)).toBeUndefined();
     });
     await expect(cancelled).rejects.toThrow("cancelled");
     await new Promise((resolve) => setImmediate(resolve));
@@ -89,5 +89,34 @@ describe("key turns", () => {
     a.release();
     await Promise.all([first, third]);
     expect(settledAhead).toBe(true);
+  });
+  it("shows each key the latest write queued on that key, through writes of several keys", async () => {
+    const turns = createKeyTurns();
+    const hold = deferred();
+    const write = (name: string) => ({ record: undefined, ticket: { revision: undefined }, name });
+    const u = write("u");
+    const t = write("t");
+    const v = write("v");
+    // u writes a and b, t then writes a, v then writes b; s writes a and b after all three.
+    const runs = [
+      turns.run(["a", "b"], async (turn) => {
+        turn.queued(() => u);
+        await hold.done;
+      }),
+      turns.run(["a"], async (turn) => {
+        turn.queued(() => t);
+        await hold.done;
+      }),
+      turns.run(["b"], async (turn) => {
+        turn.queued(() => v);
+        await hold.done;
+      }),
+    ];
+    const seen = await new Promise<unknown[]>((resolve) => {
+      runs.push(turns.run(["a", "b"], async (turn) => resolve([turn.ahead(0), turn.ahead(1)])));
+    });
+    expect(seen).toEqual([t, v]);
+    hold.release();
+    await Promise.all(runs);
   });
 });
