@@ -1,5 +1,5 @@
 import type { AnykvError } from "../errors.js";
-import type { Condition, StoredRecord, WriteOp, WriteTicket } from "./backend.js";
+import type { Backend, Condition, StoredRecord, WriteOp } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
 
 /** A write of a group whose conditions held, with the revision it gets. */
@@ -40,12 +40,7 @@ export interface GroupCommitter {
    * Backend.write: resolves with the write's revision once its group is committed, and hands
    * `queued` the write's ticket at once (a later write may name it in a condition).
    */
-  write(
-    ops: readonly WriteOp[],
-    conditions?: readonly Condition[],
-    change?: Uint8Array,
-    queued?: (ticket: WriteTicket) => void,
-  ): Promise<number>;
+  readonly write: Backend["write"];
   /**
    * Backend.getMany through the committer: what it holds of the committed state (absent keys,
    * cached records), and options.readMany for the rest, whose answer also tells the committer

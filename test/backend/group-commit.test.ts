@@ -154,14 +154,25 @@ describe.each(backends)("group commit under the store: %s", (_, open) => {
   });
 });
 
-describe("the group committer", () => {
-  const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
-    createGroupCommitter({
-      revision: 10,
-      readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
-      commit,
-    });
+/** A committer at revision 10 over an empty engine, committing with `commit`. */
+const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
+  createGroupCommitter({
+    revision: 10,
+    readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
+    commit,
+  });
 
+/** A committer whose commits take 5 ms, and whose second commit fails ("disk full"). */
+const failingSecondCommit = () => {
+  let calls = 0;
+  return committer(async () => {
+    calls++;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (calls === 2) throw new Error("disk full");
+  });
+};
+
+describe("the group committer", () => {
   it("commits the writes that arrive during a commit as one group, and the counter as its last revision", async () => {
     const groups: Array<[number[], number]> = [];
     const c = committer(async (writes, revision) => {
@@ -178,12 +189,7 @@ describe("the group committer", () => {
   });
 
   it("fails every write of a group whose commit fails, keeps the revision, and goes on with the next group", async () => {
-    let calls = 0;
-    const c = committer(async () => {
-      calls++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      if (calls === 2) throw new Error("disk full");
-    });
+    const c = failingSecondCommit();
     const first = c.write([]);
     const doomed = [c.write([]), c.write([], [{ key: "x", revision: 3 }]), c.write([])];
     const results = await Promise.allSettled([first, ...doomed]);
@@ -199,12 +205,6 @@ describe("the group committer", () => {
 });
 
 describe("the group committer's tickets (a write built on a queued one)", () => {
-  const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
-    createGroupCommitter({
-      revision: 10,
-      readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
-      commit,
-    });
   const put = (key: string) => [{ type: "put" as const, key, record: record(key) }];
   const ticketOf = (write: (queued: (ticket: WriteTicket) => void) => Promise<number>) => {
     let ticket: WriteTicket | undefined;
@@ -241,12 +241,7 @@ describe("the group committer's tickets (a write built on a queued one)", () => 
   });
 
   it("refuses a write pinned after a refused write, or after one whose commit failed", async () => {
-    let calls = 0;
-    const c = committer(async () => {
-      calls++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      if (calls === 2) throw new Error("disk full");
-    });
+    const c = failingSecondCommit();
     const first = c.write(put("k"));
     // Refused: "k" is not absent once the first write commits.
     const refused = ticketOf((q) => c.write(put("k"), [{ key: "k", revision: null }], undefined, q));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Backend } from "../../src/backend/backend.js";
 import { isAnykvError } from "../../src/errors.js";
 import { splitLines } from "../../src/store/lines.js";
 import { type OpResult, Store } from "../../src/store/store.js";
@@ -230,55 +231,39 @@ describe("splitLines", () => {
   });
 });
 
+/**
+ * Watches a backend's writes: `lost` counts those refused for a changed record (the races the
+ * store lost), `most` the most that were in the backend at once (queued, or still writing).
+ */
+function watchWrites(backend: Backend) {
+  const seen = { lost: 0, most: 0 };
+  let inBackend = 0;
+  const write = backend.write.bind(backend);
+  backend.write = (...args) => {
+    seen.most = Math.max(seen.most, ++inBackend);
+    return write(...args)
+      .catch((err: unknown) => {
+        if (conflict(err)) seen.lost += 1;
+        throw err;
+      })
+      .finally(() => inBackend--);
+  };
+  return seen;
+}
+
 describe.each(backendFactories.map((f) => [f.name, f] as const))(
   "writes of one hot key (%s)",
   (name, factory) => {
-    it("take turns in one process: 64 concurrent puts of a key all win, in order, without a lost race", async () => {
+    it("take turns in one process: 64 concurrent puts of a key all win, in order, sharing group commits", async () => {
       const backend = await factory.create();
-      // Count the writes the backend refused for a changed record: the races the store lost.
-      let lost = 0;
-      const write = backend.write.bind(backend);
-      backend.write = (...args) =>
-        write(...args).catch((err: unknown) => {
-          if (conflict(err)) lost += 1;
-          throw err;
-        });
-      const store = new Store(backend, { sweepIntervalMs: 0 });
-      const puts = await Promise.all(
-        Array.from({ length: 64 }, (_, i) => store.put("", "hot", input(String(i)))),
-      );
-      const revisions = puts.map((entry) => entry.meta.revision);
-      // In the order they were called: each read the record the one before committed.
-      expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
-      expect(new Set(revisions).size).toBe(64);
-      expect(text((await store.get("", "hot"))!.value)).toBe("63");
-      expect(puts[63]!.meta.createdAt).toBe(puts[0]!.meta.createdAt);
-      expect(lost).toBe(0);
-      await store.close();
-    });
-
-    it("share group commits where the backend queues writes: a put builds on the one queued ahead", async () => {
-      const backend = await factory.create();
-      // How many of the store's writes were in the backend at once: queued, or still writing.
-      let inBackend = 0;
-      let most = 0;
-      let lost = 0;
-      const write = backend.write.bind(backend);
-      backend.write = (...args) => {
-        most = Math.max(most, ++inBackend);
-        return write(...args)
-          .catch((err: unknown) => {
-            if (conflict(err)) lost += 1;
-            throw err;
-          })
-          .finally(() => inBackend--);
-      };
+      const writes = watchWrites(backend);
       const store = new Store(backend, { sweepIntervalMs: 0 });
       const first = await store.put("", "hot", input("first"), { ttlMs: 60_000 });
       const puts = await Promise.all(
         Array.from({ length: 64 }, (_, i) => store.put("", "hot", input(String(i)))),
       );
       const revisions = puts.map((entry) => entry.meta.revision);
+      // In the order they were called: each built on the put before it.
       expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
       expect(new Set(revisions).size).toBe(64);
       expect(text((await store.get("", "hot"))!.value)).toBe("63");
@@ -288,8 +273,8 @@ describe.each(backendFactories.map((f) => [f.name, f] as const))(
       expect(await collect(backend.scan({ gte: "x", lt: "y" }))).toEqual([]);
       // LevelDB's group commit takes the writes of one key together. A shared backend's writes
       // commit one after the other, each on the record before it. (Memory commits at once.)
-      if (backend.capabilities.shared) expect(most).toBe(1);
-      if (name.startsWith("leveldb")) expect(most).toBeGreaterThan(8);
+      if (backend.capabilities.shared) expect(writes.most).toBe(1);
+      if (name.startsWith("leveldb")) expect(writes.most).toBeGreaterThan(8);
       // Puts and deletes of the key, all at once: each sees the one before it, in order.
       const mixed = await Promise.all(
         Array.from({ length: 24 }, (_, i) =>
@@ -301,7 +286,7 @@ describe.each(backendFactories.map((f) => [f.name, f] as const))(
       const order = mixed.map((r) => ("meta" in r ? r.meta.revision : r.revision));
       expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(await store.get("", "hot")).toBeUndefined();
-      expect(lost).toBe(0);
+      expect(writes.lost).toBe(0);
       await store.close();
     });
 
