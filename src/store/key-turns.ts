@@ -49,12 +49,9 @@ class Slot implements Turn {
   /** What it queued, until it settles. */
   private writes: ((i: number) => QueuedWrite | undefined) | undefined;
   /** The next write may start: this one is queued or settled. */
-  private released = false;
-  private ended = false;
-  private go: Promise<void> | undefined;
-  private goNow: (() => void) | undefined;
-  private end: Promise<void> | undefined;
-  private endNow: (() => void) | undefined;
+  private readonly go = new Latch();
+  /** This write has settled, however it ended. */
+  private readonly end = new Latch();
 
   /**
    * `before[i]`: the write of `keys[i]` this one waits for, if any. A write that settles without
@@ -70,11 +67,7 @@ class Slot implements Turn {
 
   /** Settles once the next write may start; undefined when it may start now. */
   started(): Promise<void> | undefined {
-    if (this.released) return undefined;
-    this.go ??= new Promise((resolve) => {
-      this.goNow = resolve;
-    });
-    return this.go;
+    return this.go.wait();
   }
 
   ahead(i: number): QueuedWrite | undefined {
@@ -90,33 +83,44 @@ class Slot implements Turn {
 
   queued(writes: (i: number) => QueuedWrite | undefined): void {
     this.writes = writes;
-    this.release();
+    this.go.set();
   }
 
   /** The write settled, however it ended. */
   finish(): void {
     if (this.writes) this.before = [];
     this.writes = undefined;
-    this.ended = true;
-    this.release();
-    this.endNow?.();
+    this.go.set();
+    this.end.set();
   }
 
   /** Settles once this write and every write it waited for have. */
   private allSettled(): Promise<void> {
-    if (!this.ended)
-      this.end ??= new Promise((resolve) => {
-        this.endNow = resolve;
-      });
-    const own = this.ended ? undefined : this.end;
+    const own = this.end.wait();
     const before = this.before.length > 0 ? this.settled() : undefined;
-    return own && before ? Promise.all([own, before]).then(ignore) : (own ?? before ?? Promise.resolve());
+    return all([own, before].filter((p) => p !== undefined)) ?? Promise.resolve();
+  }
+}
+
+/** A one-shot event whose promise is made only if something waits for it before it happens. */
+class Latch {
+  private happened = false;
+  private promise: Promise<void> | undefined;
+  private resolve: (() => void) | undefined;
+
+  /** Settles once it has happened; undefined when it already has. */
+  wait(): Promise<void> | undefined {
+    if (this.happened) return undefined;
+    this.promise ??= new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    return this.promise;
   }
 
-  private release(): void {
-    if (this.released) return;
-    this.released = true;
-    this.goNow?.();
+  set(): void {
+    if (this.happened) return;
+    this.happened = true;
+    this.resolve?.();
   }
 }
 

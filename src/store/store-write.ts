@@ -201,7 +201,7 @@ async function aheadOf(
     (op, i) =>
       op.type === "put" &&
       !hasCondition(op) &&
-      (ahead[i]?.record?.meta.expiresAt ?? Number.POSITIVE_INFINITY) > now,
+      (ahead[i]?.record === undefined || isLive(ahead[i].record, now)),
   );
   if (buildsOn) return ahead;
   await turn.settled();
@@ -260,7 +260,8 @@ export function checkTtl(ttlMs: number | undefined, now: number): void {
     );
 }
 
-export function isLive(record: StoredRecord, now: number): boolean {
+/** Whether a record (stored, or about to be) has not expired at `now`. */
+export function isLive(record: { readonly meta: Pick<RecordMeta, "expiresAt"> }, now: number): boolean {
   return record.meta.expiresAt === undefined || record.meta.expiresAt > now;
 }
 
