@@ -49,7 +49,8 @@ const decoder = new TextDecoder();
 
 /**
  * The default backend: LevelDB through `level`. Writes are group-committed
- * (group-commit.ts): the writes that arrive while a commit is in flight are
+ * (group-commit.ts): the writes that arrive while a commit is in flight (and,
+ * under load, in the event-loop turn it ends in: `gather`) are
  * committed next as one atomic batch holding their records, their change log
  * entries and the new revision counter, synced to disk by default, so a crash
  * leaves each write either whole or absent. LevelDB's LOCK file keeps a second
@@ -108,6 +109,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     readMany,
     commit,
     cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    gather: true,
   });
   const closed = () => db.status !== "open";
   const readLog = (after: number, upTo: number, limit: number) =>

@@ -155,11 +155,15 @@ describe.each(backends)("group commit under the store: %s", (_, open) => {
 });
 
 /** A committer at revision 10 over an empty engine, committing with `commit`. */
-const committer = (commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>) =>
+const committer = (
+  commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>,
+  options: { gather?: boolean } = {},
+) =>
   createGroupCommitter({
     revision: 10,
     readMany: async (keys: readonly string[]) => keys.map((): StoredRecord | undefined => undefined),
     commit,
+    ...options,
   });
 
 /** A committer whose commits take 5 ms, and whose second commit fails ("disk full"). */
@@ -187,6 +191,30 @@ describe("the group committer", () => {
       [Array.from({ length: 63 }, (_, i) => 12 + i), 74],
     ]);
   });
+
+  it.each([false, true])(
+    "with gather %s, lets a write made in the turn a commit ends in join the next group only under load",
+    async (gather) => {
+      const groups: number[][] = [];
+      const writes: Promise<number>[] = [];
+      const c = committer(
+        async (group) => {
+          groups.push(group.map((w) => w.revision));
+          if (groups.length === 2) writes.push(c.write([]));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          // Made in the check phase of the turn this commit ends in, as a request read off a
+          // socket in that turn's poll would be: before the committer's own setImmediate.
+          if (groups.length === 2) setImmediate(() => writes.push(c.write([])));
+        },
+        { gather },
+      );
+      writes.push(c.write([])); // alone: no group before it, so it does not wait
+      writes.push(c.write([]), c.write([])); // the next group, of two: under load from now on
+      await c.flush();
+      expect(await Promise.all(writes)).toEqual([11, 12, 13, 14, 15]);
+      expect(groups).toEqual(gather ? [[11], [12, 13], [14, 15]] : [[11], [12, 13], [14], [15]]);
+    },
+  );
 
   it("fails every write of a group whose commit fails, keeps the revision, and goes on with the next group", async () => {
     const c = failingSecondCommit();
