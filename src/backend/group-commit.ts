@@ -76,7 +76,8 @@ interface Pending {
 /**
  * Group commit, the one "run one at a time" path of the in-process backends:
  * one group is committed at a time, and the writes that arrive meanwhile form
- * the next group, committed as one atomic backend write. Each write's
+ * the next group (with `gather`, under load, also those of the event-loop turn
+ * the commit ends in), committed as one atomic backend write. Each write's
  * conditions are checked against the committed state plus the writes before
  * it in the group; a write whose condition fails gets CONFLICT and the others
  * go on. Every write keeps its own revision, in commit order. Callers learn

@@ -193,7 +193,7 @@ describe("the group committer", () => {
   });
 
   it.each([false, true])(
-    "with gather %s, lets a write made in the turn a commit ends in join the next group only under load",
+    "cuts the next group as a commit ends, or with gather and under load a turn later (gather: %s)",
     async (gather) => {
       const groups: number[][] = [];
       const writes: Promise<number>[] = [];
