@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { AnykvError } from "../errors.js";
 import type { Backend, Condition, StoredRecord, WriteOp } from "./backend.js";
 import { conditionFailure } from "./conditions.js";
@@ -103,6 +104,7 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
   const drain = async () => {
     try {
       while (queue.length > 0) {
+        // One turn: the event loop's poll reads what the sockets hold, then this resumes.
         if (options.gather && lastGroup > 1) await nextTurn();
         const group = queue;
         queue = [];
@@ -211,11 +213,6 @@ export function createGroupCommitter(options: GroupCommitOptions): GroupCommitte
       while (running) await running;
     },
   };
-}
-
-/** Settles after the event loop's next poll for I/O (setImmediate). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function firstFailure(

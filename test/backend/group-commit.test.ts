@@ -1,7 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Backend, NewRecord, StoredRecord, WriteTicket } from "../../src/backend/backend.js";
-import { createGroupCommitter, type GroupedWrite } from "../../src/backend/group-commit.js";
+import {
+  createGroupCommitter,
+  type GroupCommitOptions,
+  type GroupedWrite,
+} from "../../src/backend/group-commit.js";
 import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
 import { createMemoryBackend } from "../../src/backend/memory-backend.js";
 import { isAnykvError } from "../../src/errors.js";
@@ -157,7 +161,7 @@ describe.each(backends)("group commit under the store: %s", (_, open) => {
 /** A committer at revision 10 over an empty engine, committing with `commit`. */
 const committer = (
   commit: (writes: readonly GroupedWrite[], revision: number) => Promise<void>,
-  options: { gather?: boolean } = {},
+  options: Pick<GroupCommitOptions, "gather"> = {},
 ) =>
   createGroupCommitter({
     revision: 10,
