@@ -8,9 +8,14 @@
 #   npx tsc -p tsconfig.bench.json && bash bench/unary/setup.sh
 #   bash bench/unary/threads.sh Put                 # Get, Put; on the Node on PATH
 #   NODE="$(bash scripts/node24.sh)/node" bash bench/unary/threads.sh Put -- --sync none
+#   PERF=25 bash bench/unary/threads.sh Put         # and where each thread's CPU goes
 #
 # Env: NODE (node), NODE_ARGS (V8 or Node flags for the server), WARMUP (15 s of OP),
-# SECONDS_RUN (10 s of OP).
+# SECONDS_RUN (10 s of OP), PERF (N: also sample the server on-CPU with Linux perf over the same
+# window, cpu-clock at 2 kHz, and print µs per call by thread and binary and the top N symbols
+# of each thread kind; JavaScript frames are named by --perf-basic-prof-only-functions. perf is
+# Debian's linux-perf, installed when missing. Where the CPU of a wait goes, in the kernel's
+# context switches or a virtual disk's notifications, only this shows).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OP=${1:-Put}
@@ -23,12 +28,18 @@ GHZ=.tools/bin/ghz
 [ -x "$GHZ" ] || { echo "threads.sh: $GHZ is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
 [ -f dist/src/cli/main.js ] || { echo "threads.sh: dist/ is missing; run npx tsc -p tsconfig.bench.json" >&2; exit 1; }
 
+PERF=${PERF:-}
+if [ -n "$PERF" ]; then
+  command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf; }
+  NODE_ARGS="${NODE_ARGS:-} --perf-basic-prof-only-functions"
+fi
+
 data=$(mktemp -d)
 log=$(mktemp)
 # shellcheck disable=SC2086 # NODE_ARGS is a list of flags
 "$NODE" ${NODE_ARGS:-} dist/src/cli/main.js serve --port 0 --data "$data/data" "$@" >"$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data" "$log" "/tmp/perf-$pid.map"' EXIT
 for _ in $(seq 100); do
   address=$(sed -n 's/.*listening on http:\/\/\([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -1)
   [ -n "$address" ] && break
@@ -51,6 +62,10 @@ snapshot() {
   done | sort
 }
 before=$(snapshot)
+if [ -n "$PERF" ]; then
+  perf record -q -e cpu-clock -F 2000 -p "$pid" -o "$data/perf.data" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
+  recording=$!
+fi
 ok=$(call "$OP" -d "$data_of_op" -c 64 -z "${SECONDS_RUN}s" --format json |
   "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.statusCodeDistribution.OK??0)})')
 after=$(snapshot)
@@ -63,3 +78,26 @@ join <(echo "$before") <(echo "$after") | awk -v ok="$ok" -v tck="$ticks" -v pid
     group = tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers (GC)" : name ~ /^libuv-worker/ ? "libuv pool (LevelDB)" : "other threads"
     sum[group] += us; total += us }
   END { for (g in sum) printf "  %-22s %7.1f\n", g, sum[g]; printf "  %-22s %7.1f\n", "all threads", total }'
+
+[ -n "$PERF" ] || exit 0
+wait "$recording" || true
+# perf's "pid" key is the thread: "TID:comm". Each sample is 0.5 ms of a thread's CPU.
+samples() {
+  perf report -i "$data/perf.data" --no-children --sort "pid,$1" -g none -q -n -t $'\t' 2>/dev/null |
+    awk -F'\t' -v ok="$ok" -v pid="$pid" '{
+      tid = $3; sub(/:.*/, "", tid); gsub(/ /, "", tid); name = $3; sub(/^[^:]*:/, "", name)
+      kind = tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers" : name ~ /^libuv-worker/ ? "libuv pool" : "other threads"
+      what = $4; gsub(/^ +| +$/, "", what); sub(/^\[JIT\] tid [0-9]+$/, "[JIT] JavaScript", what)
+      us[kind "\t" what] += $2 * 500 / ok }
+    END { for (k in us) printf "%.2f\t%s\n", us[k], k }' | sort -t$'\t' -k1,1 -g -r
+}
+echo "On-CPU samples (perf cpu-clock, 2 kHz), µs per call, by thread and binary:"
+samples dso | awk -F'\t' '$1 >= 0.05 { printf "  %7.2f  %-14s %s\n", $1, $2, $3 }'
+by_symbol=$(samples sym)
+# Node 20 names no threads: its pool's and V8's show up together as "other threads".
+for kind in "main thread" "libuv pool" "V8 workers" "other threads"; do
+  echo "$by_symbol" | awk -F'\t' -v kind="$kind" -v top="$PERF" '
+    $2 == kind && shown++ < top {
+      if (shown == 1) printf "Top %d symbols of the %s, µs per call:\n", top, kind
+      printf "  %7.2f  %s\n", $1, substr($3, 1, 110) }'
+done
