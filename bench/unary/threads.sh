@@ -73,9 +73,13 @@ after=$(snapshot)
 ticks=$(getconf CLK_TCK)
 echo "$OP on $("$NODE" --version), 64 in flight: $ok OK calls in ${SECONDS_RUN} s ($((ok / SECONDS_RUN))/s); CPU µs per call:"
 # Node 24 names its threads (MainThread, V8Worker, libuv-worker); Node 20 calls them all "node".
-join <(echo "$before") <(echo "$after") | awk -v ok="$ok" -v tck="$ticks" -v pid="$pid" '
+# LevelDB's compaction thread is named after the pool thread that started it.
+KINDS=("main thread" "libuv pool (LevelDB)" "V8 workers (GC)" "other threads")
+kind_of='function kind(tid, name) {
+  return tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers (GC)" : name ~ /^libuv-worker/ ? "libuv pool (LevelDB)" : "other threads" }'
+join <(echo "$before") <(echo "$after") | awk -v ok="$ok" -v tck="$ticks" -v pid="$pid" "$kind_of"'
   { tid = $1; sub(/-.*/, "", tid); name = $1; sub(/^[0-9]+-/, "", name); us = ($3 - $2) * 1e6 / tck / ok
-    group = tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers (GC)" : name ~ /^libuv-worker/ ? "libuv pool (LevelDB)" : "other threads"
+    group = kind(tid, name)
     sum[group] += us; total += us }
   END { for (g in sum) printf "  %-22s %7.1f\n", g, sum[g]; printf "  %-22s %7.1f\n", "all threads", total }'
 
@@ -84,20 +88,18 @@ wait "$recording" || true
 # perf's "pid" key is the thread: "TID:comm". Each sample is 0.5 ms of a thread's CPU.
 samples() {
   perf report -i "$data/perf.data" --no-children --sort "pid,$1" -g none -q -n -t $'\t' 2>/dev/null |
-    awk -F'\t' -v ok="$ok" -v pid="$pid" '{
+    awk -F'\t' -v ok="$ok" -v pid="$pid" "$kind_of"'{
       tid = $3; sub(/:.*/, "", tid); gsub(/ /, "", tid); name = $3; sub(/^[^:]*:/, "", name)
-      kind = tid == pid ? "main thread" : name ~ /^V8Worker/ ? "V8 workers" : name ~ /^libuv-worker/ ? "libuv pool" : "other threads"
       what = $4; gsub(/^ +| +$/, "", what); sub(/^\[JIT\] tid [0-9]+$/, "[JIT] JavaScript", what)
-      us[kind "\t" what] += $2 * 500 / ok }
+      us[kind(tid, name) "\t" what] += $2 * 500 / ok }
     END { for (k in us) printf "%.2f\t%s\n", us[k], k }' | sort -t$'\t' -k1,1 -g -r
 }
 echo "On-CPU samples (perf cpu-clock, 2 kHz), µs per call, by thread and binary:"
-samples dso | awk -F'\t' '$1 >= 0.05 { printf "  %7.2f  %-14s %s\n", $1, $2, $3 }'
+samples dso | awk -F'\t' '$1 >= 0.05 { printf "  %7.2f  %-22s %s\n", $1, $2, $3 }'
 by_symbol=$(samples sym)
-# Node 20 names no threads: its pool's and V8's show up together as "other threads".
-for kind in "main thread" "libuv pool" "V8 workers" "other threads"; do
+for kind in "${KINDS[@]}"; do
   echo "$by_symbol" | awk -F'\t' -v kind="$kind" -v top="$PERF" '
-    $2 == kind && shown++ < top {
+    $2 == kind && $1 >= 0.01 && shown++ < top {
       if (shown == 1) printf "Top %d symbols of the %s, µs per call:\n", top, kind
       printf "  %7.2f  %s\n", $1, substr($3, 1, 110) }'
 done
