@@ -1,6 +1,8 @@
 /**
  * What reporting one call costs the server: the metrics (counts per method and code, the latency
- * histogram, bytes) and the access line at info, measured apart from everything else a call does.
+ * histogram, bytes) and the access line at info, measured apart from everything else a call does:
+ * with the server's own logger (createLogger, whose lines lineWriter builds) and with a plain pino
+ * logger such as a library user may pass to startServer (pino's serializer).
  * Each variant runs the same begin/end pair 200,000 times in batches of 100 (BENCH_BATCH; a batch
  * per turn of the event loop, as calls arrive), five rounds, and reports the CPU time
  * (process.cpuUsage) per call, the write of each turn's lines included: the median round, and the
@@ -12,7 +14,7 @@
  */
 import pino from "pino";
 import { type CallLog, createCallLog } from "../src/server/observe/call-log.js";
-import { stdoutLines } from "../src/server/observe/logger.js";
+import { createLogger, stdoutLines } from "../src/server/observe/logger.js";
 import { createMetrics } from "../src/server/observe/metrics.js";
 
 const CALLS = 200_000;
@@ -42,7 +44,11 @@ async function microsPerCall(log: CallLog): Promise<number> {
 const variants: Record<string, () => CallLog> = {
   "nothing (no metrics, log silent)": () => createCallLog(pino({ level: "silent" }), undefined),
   "metrics, log silent": () => createCallLog(pino({ level: "silent" }), createMetrics()),
-  "metrics + access line at info (stdout)": () =>
+  // The server's own logger (createLogger): its lines are built by lineWriter, not pino.
+  "metrics + access line at info (stdout), as served": () =>
+    createCallLog(createLogger({ level: "info", pretty: false }), createMetrics()),
+  // A logger a library user hands to startServer goes through pino's serializer.
+  "metrics + access line at info (stdout), a user's pino logger": () =>
     createCallLog(pino({ level: "info", base: { pid: process.pid } }, stdoutLines()), createMetrics()),
 };
 const results = new Map<string, number[]>();
