@@ -4,9 +4,6 @@
 # generated code is committed and never edited.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# gen-test-models.sh runs protoc from grpcio-tools, which the test virtualenv holds
-# (scripts/setup-test-tools.sh; npm test makes it first): its python3 first, as the tests do.
-if [ -x .tools/venv/bin/python3 ]; then export PATH="$PWD/.tools/venv/bin:$PATH"; fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # buf.gen.yaml's plugin and options, writing to a temporary directory.

@@ -29,7 +29,11 @@ writeFileSync(process.argv[1], toBinary(FileDescriptorSetSchema, create(FileDesc
 ' "$tmp/validate.binpb"
 
 mapfile -t files < <(cd test/models/proto && find acme -name '*.proto' | sort)
-protoc=(python3 -m grpc_tools.protoc --descriptor_set_in="$tmp/validate.binpb" -I test/models/proto)
+# protoc comes from grpcio-tools: PYTHON's (as in gen-python.sh), else the test virtualenv's
+# (scripts/setup-test-tools.sh, which npm test runs first), else python3 on PATH.
+python="${PYTHON:-python3}"
+if [ -z "${PYTHON:-}" ] && [ -x .tools/venv/bin/python3 ]; then python=.tools/venv/bin/python3; fi
+protoc=("$python" -m grpc_tools.protoc --descriptor_set_in="$tmp/validate.binpb" -I test/models/proto)
 
 if [ "${1:-}" = "--descriptor-set" ]; then
   out="${2:?usage: gen-test-models.sh --descriptor-set FILE}"
