@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what bench/unary needs besides node_modules, as scripts/setup-test-tools.sh does for
 # the tests: ghz (go install) in .tools/bin, Debian's etcd-server when no etcd is on the PATH,
-# and etcd's .proto files in .tools/etcd-proto (etcd does not serve gRPC reflection, so ghz reads
-# them: the etcd API Go module and the two modules its rpc.proto imports from). Idempotent.
+# Debian's linux-perf when no perf is (threads.sh's PERF mode), and etcd's .proto files in
+# .tools/etcd-proto (etcd does not serve gRPC reflection, so ghz reads them: the etcd API Go
+# module and the two modules its rpc.proto imports from). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,6 +22,12 @@ fi
 if ! command -v etcd >/dev/null; then
   echo "setup: apt-get install etcd-server"
   apt-get update -qq && apt-get install -y -qq etcd-server
+fi
+
+# Linux perf, for threads.sh's on-CPU profiles (PERF=N).
+if ! command -v perf >/dev/null; then
+  echo "setup: apt-get install linux-perf"
+  apt-get update -qq && apt-get install -y -qq linux-perf
 fi
 
 PROTO=.tools/etcd-proto

@@ -14,7 +14,7 @@
 # SECONDS_RUN (10 s of OP), PERF (N: also sample the server on-CPU with Linux perf over the same
 # window, cpu-clock at 2 kHz, and print µs per call by thread and binary and the top N symbols
 # of each thread kind; JavaScript frames are named by --perf-basic-prof-only-functions. perf is
-# Debian's linux-perf, installed when missing. Where the CPU of a wait goes, in the kernel's
+# Debian's linux-perf, which setup.sh installs. Where the CPU of a wait goes, in the kernel's
 # context switches or a virtual disk's notifications, only this shows).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +30,7 @@ GHZ=.tools/bin/ghz
 
 PERF=${PERF:-}
 if [ -n "$PERF" ]; then
-  command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf; }
+  command -v perf >/dev/null || { echo "threads.sh: perf is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
   NODE_ARGS="${NODE_ARGS:-} --perf-basic-prof-only-functions"
 fi
 
