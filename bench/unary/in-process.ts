@@ -9,7 +9,9 @@
  *
  *   npx tsc -p tsconfig.bench.json && node dist/bench/unary/in-process.js [calls=20000] [rounds=3]
  *
- * BENCH_SYNC=none uses `--sync none`.
+ * BENCH_SYNC=none uses `--sync none`. BENCH_IN_FLIGHT (default 64) sets the calls in flight, and so
+ * the size of the group commits: a Put's cost is a part per write plus a part per group, which
+ * this tells apart (bench/README.md, twelfth pass).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +31,7 @@ import { Store } from "../../src/store/store.js";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
-const IN_FLIGHT = 64;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const KEYS = 1000;
 
 const dir = mkdtempSync(join(tmpdir(), "anykv-bench-in-process-"));
