@@ -10,6 +10,7 @@ import {
   type StoredRecord,
 } from "./backend.js";
 import { createGroupCommitter, type GroupedWrite } from "./group-commit.js";
+import { openLevelChangeLog } from "./leveldb-change-log.js";
 import { checkLease, createCommitSignal, createLocalLeases, localChanges } from "./local-change-log.js";
 import { decodeRecord, encodeRecord } from "./record-encoding.js";
 
@@ -36,13 +37,15 @@ export interface LevelBackendOptions {
   readonly cacheBytes?: number;
 }
 
-// One LevelDB, three key spaces: records under "r", the change log under "l" (16-digit
-// revisions, so that they sort in order), and the counters under "c".
+// One LevelDB, three key spaces: records under "r", the change log (leveldb-change-log.ts) under
+// "g" (and "l" in older directories), and the counters under "c".
 const RECORD = "r";
-const LOG = "l";
 const COUNTER_KEY = "c:revision";
 const COMPACTED_KEY = "c:compacted";
-const logKey = (revision: number) => LOG + String(revision).padStart(16, "0");
+// The layout's version: 2 since the change log is written a group at a time. A directory of a
+// newer layout is refused rather than misread; an older one is read as it is.
+const FORMAT_KEY = "c:format";
+const FORMAT = 2;
 const encoder = new TextEncoder();
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 const decoder = new TextDecoder();
@@ -51,8 +54,8 @@ const decoder = new TextDecoder();
  * The default backend: LevelDB through `level`. Writes are group-committed
  * (group-commit.ts): the writes that arrive while a commit is in flight (and,
  * under load, in the event-loop turn it ends in: `gather`) are
- * committed next as one atomic batch holding their records, their change log
- * entries and the new revision counter, synced to disk by default, so a crash
+ * committed next as one atomic batch holding their records, the group's change
+ * log entries (one LevelDB entry for them all) and the new revision counter, synced to disk by default, so a crash
  * leaves each write either whole or absent. LevelDB's LOCK file keeps a second
  * server off the same directory, so leases live in memory and followers of
  * the change log are woken in-process after each commit.
@@ -69,11 +72,23 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     const bytes = await db.get(key);
     return bytes === undefined ? 0 : Number(decoder.decode(bytes));
   };
+  const writeOptions = { sync: (options.sync ?? "always") === "always" };
+  const format = await readNumber(FORMAT_KEY);
+  if (format > FORMAT) {
+    await db.close();
+    throw new AnykvError(
+      "UNAVAILABLE",
+      `the data directory ${options.location} was written by a newer anykv (LevelDB layout ${format}; ` +
+        `this one reads up to ${FORMAT}): open it with that version or a later one`,
+    );
+  }
+  if (format < FORMAT) await db.put(FORMAT_KEY, encoder.encode(String(FORMAT)), writeOptions);
   const revision = await readNumber(COUNTER_KEY);
   let latest = revision;
   let compacted = await readNumber(COMPACTED_KEY);
   const commits = createCommitSignal();
   const leases = createLocalLeases();
+  const log = await guard(() => openLevelChangeLog(db));
 
   // Reads that miss the committer's cache go through LevelDB's thread pool. Synchronous reads
   // (getSync) cost less CPU per call in-process, but over the network on a loaded 2-core machine
@@ -84,12 +99,12 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     return values.map((bytes) => (bytes === undefined ? undefined : decodeRecord(bytes)));
   };
 
-  const writeOptions = { sync: (options.sync ?? "always") === "always" };
   const commit = (writes: readonly GroupedWrite[], last: number) =>
     guard(async () => {
       const batch = db.batch();
+      const logged: ChangeEntry[] = [];
       for (const { ops, change, revision } of writes) {
-        if (change) batch.put(logKey(revision), change);
+        if (change) logged.push({ revision, change });
         for (const op of ops) {
           if (op.type === "put") {
             const meta = { ...op.record.meta, revision };
@@ -99,6 +114,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
           }
         }
       }
+      if (logged.length > 0) batch.put(...log.groupEntry(logged, last));
       batch.put(COUNTER_KEY, encoder.encode(String(last)));
       await batch.write(writeOptions);
       latest = last;
@@ -112,13 +128,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
     gather: true,
   });
   const closed = () => db.status !== "open";
-  const readLog = (after: number, upTo: number, limit: number) =>
-    guard(async () => {
-      const entries: ChangeEntry[] = [];
-      for await (const [key, change] of db.iterator({ gt: logKey(after), lte: logKey(upTo), limit }))
-        entries.push({ revision: Number(key.slice(LOG.length)), change });
-      return entries;
-    });
+  const readLog = (after: number, upTo: number, limit: number) => guard(() => log.read(after, upTo, limit));
 
   return {
     capabilities: {
@@ -139,8 +149,8 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       return latest;
     },
     changes(after, options) {
-      const log = { revision: () => latest, compacted: () => compacted, closed, commits, closedError };
-      return localChanges({ ...log, read: readLog }, after, options);
+      const state = { revision: () => latest, compacted: () => compacted, closed, commits, closedError };
+      return localChanges({ ...state, read: readLog }, after, options);
     },
     async compact(upTo) {
       const point = Math.min(upTo, latest);
@@ -149,7 +159,7 @@ export async function openLevelBackend(options: LevelBackendOptions): Promise<Ba
       // in between leaves entries no reader reads.
       await guard(() => db.put(COMPACTED_KEY, encoder.encode(String(point)), writeOptions));
       compacted = Math.max(compacted, point);
-      await guard(() => db.clear({ gte: LOG, lte: logKey(point) }));
+      await guard(() => log.compact(point));
     },
     async compacted() {
       if (closed()) throw closedError();
