@@ -1,0 +1,94 @@
+/**
+ * The LevelDB backend's own CPU per write, in group commits of a given size: each write is a
+ * record (260 bytes) and a change-log entry (300 bytes), as a 100-byte Put makes, over 1000 keys,
+ * with no store, codecs or server around it (and no read cache, so commits are all there is).
+ * With `--before DIR`, the same runs of another build's backend (DIR is its dist/) interleave
+ * with this one's, so that a change to the backend is measured side by side in one process.
+ *
+ *   npx tsc -p tsconfig.bench.json && node dist/bench/backend-write-cost.js [groups=3000] [group size=22]
+ *   node dist/bench/backend-write-cost.js 3000 22 --before /tmp/w-before/dist
+ *
+ * BENCH_SYNC=none writes unsynced. Figures: bench/README.md, twelfth pass.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Backend } from "../src/backend/backend.js";
+import { openLevelBackend } from "../src/backend/leveldb-backend.js";
+
+type Open = typeof openLevelBackend;
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf("--before");
+const beforeDir = beforeAt >= 0 ? args.splice(beforeAt, 2)[1] : undefined;
+const GROUPS = Number(args[0] ?? 3000);
+const GROUP_SIZE = Number(args[1] ?? 22);
+const ROUNDS = 4;
+const sync = process.env.BENCH_SYNC === "none" ? "none" : "always";
+
+const builds: Array<[string, Open]> = [["this build", openLevelBackend]];
+if (beforeDir) {
+  const url = pathToFileURL(resolve(beforeDir, "src/backend/leveldb-backend.js")).href;
+  builds.unshift([
+    `before (${beforeDir})`,
+    ((await import(url)) as { openLevelBackend: Open }).openLevelBackend,
+  ]);
+}
+
+const value = new Uint8Array(260).fill(120);
+const change = new Uint8Array(300).fill(121);
+const meta = {
+  codec: "text",
+  kind: "text",
+  model: "",
+  contentType: "text/plain",
+  createdAt: 1,
+  updatedAt: 2,
+};
+const root = mkdtempSync(join(tmpdir(), "anykv-bench-backend-write-"));
+let opened = 0;
+
+/** CPU µs per write over `GROUPS` groups, after 500 groups of warm-up, on a fresh LevelDB. */
+async function run(open: Open): Promise<number> {
+  const location = join(root, `db${opened++}`);
+  const backend: Backend = await open({ location, sync, cacheBytes: 0 });
+  let key = 0;
+  const groups = async (count: number) => {
+    for (let g = 0; g < count; g++) {
+      // Queued in one turn behind nothing in flight: the committer takes them as one group.
+      const writes = Array.from({ length: GROUP_SIZE }, () =>
+        backend.write([{ type: "put", key: `k/${key++ % 1000}`, record: { value, meta } }], [], change),
+      );
+      await Promise.all(writes);
+    }
+  };
+  try {
+    await groups(500);
+    const cpu = process.cpuUsage();
+    await groups(GROUPS);
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / (GROUPS * GROUP_SIZE);
+  } finally {
+    await backend.close();
+    rmSync(location, { recursive: true, force: true });
+  }
+}
+
+const results = new Map<string, number[]>(builds.map(([name]) => [name, []]));
+try {
+  for (let round = 0; round < ROUNDS; round++)
+    for (const [name, open] of builds) {
+      const perWrite = await run(open);
+      results.get(name)!.push(perWrite);
+      console.error(`round ${round + 1} ${name}: ${perWrite.toFixed(1)} µs CPU per write`);
+    }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  `LevelDB backend, sync ${sync}, groups of ${GROUP_SIZE}, ${GROUPS} groups, ${ROUNDS} interleaved rounds`,
+);
+console.log("| build | CPU µs per write, median (rounds) |\n|---|---:|");
+for (const [name, xs] of results)
+  console.log(`| ${name} | ${median(xs).toFixed(1)} (${xs.map((x) => x.toFixed(1)).join(", ")}) |`);
