@@ -55,10 +55,11 @@ const decoder = new TextDecoder();
  * (group-commit.ts): the writes that arrive while a commit is in flight (and,
  * under load, in the event-loop turn it ends in: `gather`) are
  * committed next as one atomic batch holding their records, the group's change
- * log entries (one LevelDB entry for them all) and the new revision counter, synced to disk by default, so a crash
- * leaves each write either whole or absent. LevelDB's LOCK file keeps a second
- * server off the same directory, so leases live in memory and followers of
- * the change log are woken in-process after each commit.
+ * log entries (one LevelDB entry for them all) and the new revision counter,
+ * synced to disk by default, so a crash leaves each write either whole or
+ * absent. LevelDB's LOCK file keeps a second server off the same directory,
+ * so leases live in memory and followers of the change log are woken
+ * in-process after each commit.
  */
 export async function openLevelBackend(options: LevelBackendOptions): Promise<Backend> {
   await mkdir(options.location, { recursive: true });
