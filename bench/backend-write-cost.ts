@@ -37,14 +37,7 @@ if (beforeDir) {
 
 const value = new Uint8Array(260).fill(120);
 const change = new Uint8Array(300).fill(121);
-const meta = {
-  codec: "text",
-  kind: "text",
-  model: "",
-  contentType: "text/plain",
-  createdAt: 1,
-  updatedAt: 2,
-};
+const meta = { codec: "raw", kind: "raw", model: "", contentType: "", createdAt: 1, updatedAt: 2 };
 const root = mkdtempSync(join(tmpdir(), "anykv-bench-backend-write-"));
 let opened = 0;
 
