@@ -46,10 +46,11 @@ export async function openLevelChangeLog(db: Db): Promise<LevelChangeLog> {
       }
       // Groups are keyed by their last revision: the first one past `from` holds the next entry.
       for await (const [, group] of db.iterator({ gt: groupKey(from), lt: after(GROUP) })) {
-        for (const entry of decodeGroup(group)) {
-          if (entry.revision <= from) continue;
-          if (entry.revision > upTo) return entries;
-          entries.push(entry);
+        for (const { revision, change } of decodeGroup(group)) {
+          if (revision <= from) continue;
+          if (revision > upTo) return entries;
+          // A copy: a reader may keep an entry (a slow watcher's queue), which must not keep its group.
+          entries.push({ revision, change: new Uint8Array(change) });
           if (entries.length === limit) return entries;
         }
       }
@@ -81,6 +82,7 @@ function encodeGroup(entries: readonly ChangeEntry[]): Uint8Array {
   return out;
 }
 
+/** A group's entries, as views of its bytes. */
 function decodeGroup(bytes: Uint8Array): ChangeEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < HEADER || view.getUint8(0) !== VERSION) throw corrupt();
@@ -92,8 +94,7 @@ function decodeGroup(bytes: Uint8Array): ChangeEntry[] {
     const revision = view.getFloat64(at);
     const end = at + ENTRY_HEADER + view.getUint32(at + 8);
     if (end > bytes.length) throw corrupt();
-    // A copy: a reader may keep an entry (a slow watcher's queue), which must not keep its group.
-    entries.push({ revision, change: new Uint8Array(bytes.subarray(at + ENTRY_HEADER, end)) });
+    entries.push({ revision, change: bytes.subarray(at + ENTRY_HEADER, end) });
     at = end;
   }
   return entries;
