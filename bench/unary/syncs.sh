@@ -38,6 +38,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$address" ] || { echo "syncs.sh: anykv did not start:" >&2; cat "$dir/anykv.log" >&2; exit 1; }
+grep -q "ready to serve client requests\|serving client traffic" "$dir/etcd.log" ||
+  { echo "syncs.sh: etcd did not start:" >&2; tail -20 "$dir/etcd.log" >&2; exit 1; }
 
 value=$(printf 'x%.0s' $(seq 100))
 anykv_put() {
