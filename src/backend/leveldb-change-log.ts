@@ -1,18 +1,19 @@
 import type { Level } from "level";
 import { AnykvError } from "../errors.js";
 import type { ChangeEntry } from "./backend.js";
+import { prefixEnd } from "./prefixed-backend.js";
 
 // The LevelDB backend's change log. Each group commit writes its writes' entries as one LevelDB
 // entry under "g" and the group's last revision (16 digits, so that they sort in order): one
 // key per group instead of one per write took a fifth to a quarter off the backend's own CPU
-// per synced write in groups of 22 (bench/README.md, twelfth pass). Data directories written before that hold one entry per
-// write under "l" and its revision, all older than any group; they are read and compacted
-// as before until compaction has removed them.
+// per synced write in groups of 22 (bench/README.md, twelfth pass). Data directories written
+// before that hold one entry per write under "l" and its revision, all older than any group;
+// they are read and compacted as before until compaction has removed them.
 const GROUP = "g";
 const LOG = "l";
-const groupKey = (revision: number) => GROUP + String(revision).padStart(16, "0");
-const logKey = (revision: number) => LOG + String(revision).padStart(16, "0");
-const after = (prefix: string) => String.fromCharCode(prefix.charCodeAt(0) + 1);
+const revisionKey = (space: string, revision: number) => space + String(revision).padStart(16, "0");
+const groupKey = (revision: number) => revisionKey(GROUP, revision);
+const logKey = (revision: number) => revisionKey(LOG, revision);
 
 // A group's bytes (big-endian): u8 version (1) | u32 entries | per entry: f64 revision | u32 bytes | bytes.
 const VERSION = 1;
@@ -32,7 +33,7 @@ export interface LevelChangeLog {
 
 export async function openLevelChangeLog(db: Db): Promise<LevelChangeLog> {
   // The last entry of the one-per-write layout, if the directory still holds any.
-  const [lastOld] = await db.keys({ gte: LOG, lt: after(LOG), reverse: true, limit: 1 }).all();
+  const [lastOld] = await db.keys({ gte: LOG, lt: prefixEnd(LOG), reverse: true, limit: 1 }).all();
   let oldEnd = lastOld === undefined ? 0 : Number(lastOld.slice(LOG.length));
   return {
     groupEntry: (entries, last) => [groupKey(last), encodeGroup(entries)],
@@ -45,7 +46,7 @@ export async function openLevelChangeLog(db: Db): Promise<LevelChangeLog> {
         if (entries.length >= limit) return entries;
       }
       // Groups are keyed by their last revision: the first one past `from` holds the next entry.
-      for await (const [, group] of db.iterator({ gt: groupKey(from), lt: after(GROUP) })) {
+      for await (const [, group] of db.iterator({ gt: groupKey(from), lt: prefixEnd(GROUP) })) {
         for (const { revision, change } of decodeGroup(group)) {
           if (revision <= from) continue;
           if (revision > upTo) return entries;
