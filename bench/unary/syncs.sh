@@ -15,11 +15,9 @@ NODE=${NODE:-node}
 ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-10}
 SECONDS_RUN=${SECONDS_RUN:-8}
-GHZ=.tools/bin/ghz
-[ -x "$GHZ" ] || { echo "syncs.sh: $GHZ is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
+. bench/unary/anykv-ghz.sh
 [ -d .tools/etcd-proto ] || { echo "syncs.sh: .tools/etcd-proto is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
 command -v perf >/dev/null || { echo "syncs.sh: perf is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
-[ -f dist/src/cli/main.js ] || { echo "syncs.sh: dist/ is missing; run npx tsc -p tsconfig.bench.json" >&2; exit 1; }
 
 dir=$(mktemp -d)
 free_port() { "$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -29,29 +27,18 @@ etcd --name bench --data-dir "$dir/etcd" --listen-client-urls "http://$client" -
   --listen-peer-urls "http://$peer" --initial-advertise-peer-urls "http://$peer" --initial-cluster "bench=http://$peer" \
   --logger zap >"$dir/etcd.log" 2>&1 &
 etcd_pid=$!
-"$NODE" dist/src/cli/main.js serve --port 0 --data "$dir/anykv" >"$dir/anykv.log" 2>&1 &
-anykv_pid=$!
-trap 'kill $etcd_pid $anykv_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do
-  address=$(sed -n 's/.*listening on http:\/\/\([0-9.]*:[0-9]*\).*/\1/p' "$dir/anykv.log" | head -1)
-  [ -n "$address" ] && grep -q "ready to serve client requests\|serving client traffic" "$dir/etcd.log" && break
-  sleep 0.1
-done
-[ -n "$address" ] || { echo "syncs.sh: anykv did not start:" >&2; cat "$dir/anykv.log" >&2; exit 1; }
-grep -q "ready to serve client requests\|serving client traffic" "$dir/etcd.log" ||
-  { echo "syncs.sh: etcd did not start:" >&2; tail -20 "$dir/etcd.log" >&2; exit 1; }
+trap 'kill $etcd_pid ${anykv_pid:-} 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"' EXIT
+start_anykv "$dir/anykv.log" "$dir/anykv"
+etcd_ready() { grep -q "ready to serve client requests\|serving client traffic" "$dir/etcd.log"; }
+for _ in $(seq 100); do etcd_ready && break; sleep 0.1; done
+etcd_ready || { echo "syncs.sh: etcd did not start:" >&2; tail -20 "$dir/etcd.log" >&2; exit 1; }
 
-value=$(printf 'x%.0s' $(seq 100))
-anykv_put() {
-  "$GHZ" --insecure --proto anykv/v1/store.proto --import-paths proto --call anykv.v1.StoreService.Put \
-    -d "{\"key\": \"k/{{ mod .RequestNumber 1000 }}\", \"value\": {\"text\": \"$value\"}}" -c 64 "$@" "$address"
-}
+anykv_put() { anykv_call Put -d "$PUT_DATA" -c 64 "$@"; }
 etcd_put() {
   "$GHZ" --insecure --proto etcd/api/etcdserverpb/rpc.proto --import-paths .tools/etcd-proto --call etcdserverpb.KV.Put \
-    -d "{\"key\": \"{{ printf \`k/%d\` (mod .RequestNumber 1000) | b64enc }}\", \"value\": \"$(printf '%s' "$value" | base64 -w0)\"}" \
+    -d "{\"key\": \"{{ printf \`k/%d\` (mod .RequestNumber 1000) | b64enc }}\", \"value\": \"$(printf '%s' "$VALUE" | base64 -w0)\"}" \
     -c 64 "$@" "$client"
 }
-ok_calls() { "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).statusCodeDistribution.OK??0))'; }
 
 EVENTS=task-clock,context-switches,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync,syscalls:sys_enter_write,syscalls:sys_enter_pwrite64
 echo "Put, 64 in flight, per OK call (anykv on $("$NODE" --version), etcd $(etcd --version | sed -n 's/^etcd Version: //p')):"

@@ -24,9 +24,7 @@ shift || true
 NODE=${NODE:-node}
 WARMUP=${WARMUP:-15}
 SECONDS_RUN=${SECONDS_RUN:-10}
-GHZ=.tools/bin/ghz
-[ -x "$GHZ" ] || { echo "threads.sh: $GHZ is missing; run bash bench/unary/setup.sh" >&2; exit 1; }
-[ -f dist/src/cli/main.js ] || { echo "threads.sh: dist/ is missing; run npx tsc -p tsconfig.bench.json" >&2; exit 1; }
+. bench/unary/anykv-ghz.sh
 
 PERF=${PERF:-}
 if [ -n "$PERF" ]; then
@@ -35,27 +33,14 @@ if [ -n "$PERF" ]; then
 fi
 
 data=$(mktemp -d)
-log=$(mktemp)
-# shellcheck disable=SC2086 # NODE_ARGS is a list of flags
-"$NODE" ${NODE_ARGS:-} dist/src/cli/main.js serve --port 0 --data "$data/data" "$@" >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data" "$log" "/tmp/perf-$pid.map"' EXIT
-for _ in $(seq 100); do
-  address=$(sed -n 's/.*listening on http:\/\/\([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -1)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || { echo "threads.sh: the server did not start:" >&2; cat "$log" >&2; exit 1; }
-
-value=$(printf 'x%.0s' $(seq 100))
-key='"key": "k/{{ mod .RequestNumber 1000 }}"'
-put="{$key, \"value\": {\"text\": \"$value\"}}"
-if [ "$OP" = Get ]; then data_of_op="{$key}"; else data_of_op=$put; fi
-call() { "$GHZ" --insecure --proto anykv/v1/store.proto --import-paths proto --call "anykv.v1.StoreService.$1" "${@:2}" "$address"; }
+trap 'kill ${anykv_pid:-} 2>/dev/null || true; wait ${anykv_pid:-} 2>/dev/null || true; rm -rf "$data" "/tmp/perf-${anykv_pid:-}.map"' EXIT
+start_anykv "$data/log" "$data/data" "$@"
+pid=$anykv_pid
+if [ "$OP" = Get ]; then data_of_op=$GET_DATA; else data_of_op=$PUT_DATA; fi
 
 # Fill the keys, then warm up on OP itself: V8 compiles each method's path as it first runs hot.
-call Put -d "$put" -c 16 -n 2000 >/dev/null
-call "$OP" -d "$data_of_op" -c 64 -z "${WARMUP}s" >/dev/null
+anykv_call Put -d "$PUT_DATA" -c 16 -n 2000 >/dev/null
+anykv_call "$OP" -d "$data_of_op" -c 64 -z "${WARMUP}s" >/dev/null
 snapshot() {
   for task in /proc/$pid/task/*; do
     printf '%s %s\n' "$(basename "$task")-$(tr ' ' '_' <"$task/comm")" "$(awk '{print $14 + $15}' "$task/stat")"
@@ -66,8 +51,7 @@ if [ -n "$PERF" ]; then
   perf record -q -e cpu-clock -F 2000 -p "$pid" -o "$data/perf.data" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
   recording=$!
 fi
-ok=$(call "$OP" -d "$data_of_op" -c 64 -z "${SECONDS_RUN}s" --format json |
-  "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.statusCodeDistribution.OK??0)})')
+ok=$(anykv_call "$OP" -d "$data_of_op" -c 64 -z "${SECONDS_RUN}s" --format json | ok_calls)
 after=$(snapshot)
 
 ticks=$(getconf CLK_TCK)
