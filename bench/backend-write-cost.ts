@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Backend } from "../src/backend/backend.js";
 import { openLevelBackend } from "../src/backend/leveldb-backend.js";
+import { median } from "./support/stats.js";
 
 type Open = typeof openLevelBackend;
 const args = process.argv.slice(2);
@@ -78,7 +79,6 @@ try {
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `LevelDB backend, sync ${sync}, groups of ${GROUP_SIZE}, ${GROUPS} groups, ${ROUNDS} interleaved rounds`,
 );

@@ -14,6 +14,7 @@
  */
 import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { median } from "./support/stats.js";
 
 const SYNCS = Number(process.argv[2] ?? 2000);
 const BYTES = Number(process.argv[3] ?? 15_000);
@@ -60,7 +61,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpu = (name: keyof typeof results) => median(results[name].map((r) => r.cpuUs));
 const wall = (name: keyof typeof results) => median(results[name].map((r) => r.wallUs));
 console.log(`${SYNCS} × (write ${BYTES} bytes + fdatasync) in ${DIR}, median of ${ROUNDS} rounds`);

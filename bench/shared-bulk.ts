@@ -8,6 +8,7 @@
  * Prints one markdown row per operation: keys per second (median of the rounds, and the range).
  */
 import { createStore } from "../src/client/index.js";
+import { median } from "./support/stats.js";
 
 const URL = process.argv[2];
 if (!URL) throw new Error("usage: node dist/bench/shared-bulk.js URL [keys] [rounds]");
@@ -48,11 +49,6 @@ for (let round = 0; round < ROUNDS; round++) {
   });
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 console.log(`${KEYS} keys, ${VALUE.length}-byte text values, ${ROUNDS} round(s); keys per second`);
 console.log("| operation | median | range |");
 console.log("|---|---:|---:|");

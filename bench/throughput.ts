@@ -24,6 +24,7 @@ import { Level } from "level";
 import { createStore } from "../src/client/index.js";
 import { type BenchServer, startBenchServer } from "./support/bench-child.js";
 import { startCpuProfile } from "./support/cpu-profile.js";
+import { median } from "./support/stats.js";
 
 const KEYS = Number(process.argv[2] ?? 200_000);
 const ROUNDS = Number(process.argv[3] ?? 1);
@@ -70,11 +71,6 @@ try {
   await server.stop();
 }
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const range = (xs: readonly number[], digits: number) =>
   xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : "";
 console.log(

@@ -28,6 +28,7 @@ import { resolveServerOptions } from "../../src/server/server-options.js";
 import { createStoreService } from "../../src/server/store-service.js";
 import { createStreamLimiter } from "../../src/server/stream-limits.js";
 import { Store } from "../../src/store/store.js";
+import { median } from "../support/stats.js";
 
 const CALLS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -111,7 +112,6 @@ for (let round = 0; round < ROUNDS; round++) {
     );
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`| | CPU µs per call, median of ${ROUNDS} (range) |\n|---|---:|`);
 for (const [name, xs] of Object.entries(results))
   console.log(

@@ -5,8 +5,8 @@ import { prefixEnd } from "./prefixed-backend.js";
 
 // The LevelDB backend's change log. Each group commit writes its writes' entries as one LevelDB
 // entry under "g" and the group's last revision (16 digits, so that they sort in order): one
-// key per group instead of one per write took a fifth to a quarter off the backend's own CPU
-// per synced write in groups of 22 (bench/README.md, twelfth pass). Data directories written
+// key per group instead of one per write took a tenth to a quarter off the backend's own CPU
+// per write in groups of 22 (bench/README.md, twelfth pass). Data directories written
 // before that hold one entry per write under "l" and its revision, all older than any group;
 // they are read and compacted as before until compaction has removed them.
 const GROUP = "g";
