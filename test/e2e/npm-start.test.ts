@@ -17,10 +17,12 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-it("npm start hands SIGTERM to the server, which stops (no orphaned node keeps serving)", async () => {
+it("npm start serves on Node 24 and hands it SIGTERM, and the server stops (no orphaned node keeps serving)", async () => {
+  // Without ANYKV_NODE, which would choose the server's Node instead of npm start.
+  const { ANYKV_NODE: _, ...env } = process.env;
   const npm = spawn("npm", ["start", "--", "--port", "0", "--backend", "memory"], {
     cwd: ROOT,
-    env: { ...process.env, npm_config_update_notifier: "false" },
+    env: { ...env, npm_config_update_notifier: "false" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -37,6 +39,8 @@ it("npm start hands SIGTERM to the server, which stops (no orphaned node keeps s
       void exited.then((code) => reject(new Error(`npm start exited with ${code}:\n${out}`)));
     });
     expect(await listening(port)).toBe(true);
+    // npm start serves on Node 24, the current LTS, whatever Node ran npm (scripts/server-node.sh).
+    expect(Number(/"node":"v(\d+)\./.exec(out)?.[1]), out).toBeGreaterThanOrEqual(24);
     npm.kill("SIGTERM"); // to npm's own pid, as a process manager or `kill` would
     await exited;
     expect(out).toContain("SIGTERM received");
