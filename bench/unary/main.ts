@@ -48,7 +48,10 @@ const SECONDS = Number(option(flags.duration, "BENCH_DURATION", quick ? "1.5" : 
 const WARMUP_SECONDS = Number(option(flags.warmup, "BENCH_WARMUP", quick ? "2" : "15"));
 const ROUNDS = Number(option(flags.rounds, "BENCH_ROUNDS", quick ? "1" : "3"));
 const CONCURRENCY = list(option(flags.concurrency, "BENCH_CONCURRENCY", "1,16,64,256")).map(Number);
-const TARGETS = list(option(flags.targets, "BENCH_TARGETS", TARGET_NAMES.join(","))) as TargetName[];
+// By default anykv runs twice: on Node 24, which `npm start` serves on (scripts/server-node.sh),
+// and on the Node that runs the benchmark (Node 20 on these machines).
+const DEFAULT_TARGETS = ["anykv+node24", ...TARGET_NAMES].join(",");
+const TARGETS = list(option(flags.targets, "BENCH_TARGETS", DEFAULT_TARGETS)) as TargetName[];
 const OPS = list(option(flags.ops, "BENCH_OPS", "put,get,mix")) as Array<"put" | "get" | "mix">;
 const NODE_PROTOCOLS = list(
   option(
