@@ -8,12 +8,17 @@
  *   npx tsc -p tsconfig.bench.json && node dist/bench/backend-write-cost.js [groups=3000] [group size=22]
  *   node dist/bench/backend-write-cost.js 3000 22 --before /tmp/w-before/dist
  *
- * BENCH_SYNC=none writes unsynced. Figures: bench/README.md, twelfth pass.
+ * A third row, "level alone", is the engine's own floor: classic-level's chained batches of the
+ * same shape (the records, one group entry holding the group's log entries, the counter) with no
+ * backend around them.
+ *
+ * BENCH_SYNC=none writes unsynced. Figures: bench/README.md, twelfth and fourteenth passes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Level } from "level";
 import type { Backend } from "../src/backend/backend.js";
 import { openLevelBackend } from "../src/backend/leveldb-backend.js";
 import { median } from "./support/stats.js";
@@ -27,13 +32,14 @@ const GROUP_SIZE = Number(args[1] ?? 22);
 const ROUNDS = 4;
 const sync = process.env.BENCH_SYNC === "none" ? "none" : "always";
 
-const builds: Array<[string, Open]> = [["this build", openLevelBackend]];
+const builds: Array<[string, () => Promise<number>]> = [
+  ["this build", () => run(openLevelBackend)],
+  ["level alone", runLevel],
+];
 if (beforeDir) {
   const url = pathToFileURL(resolve(beforeDir, "src/backend/leveldb-backend.js")).href;
-  builds.unshift([
-    `before (${beforeDir})`,
-    ((await import(url)) as { openLevelBackend: Open }).openLevelBackend,
-  ]);
+  const before = ((await import(url)) as { openLevelBackend: Open }).openLevelBackend;
+  builds.unshift([`before (${beforeDir})`, () => run(before)]);
 }
 
 const value = new Uint8Array(260).fill(120);
@@ -68,11 +74,44 @@ async function run(open: Open): Promise<number> {
   }
 }
 
+/** The same groups as `run`, as classic-level batches with no backend: what LevelDB itself costs. */
+async function runLevel(): Promise<number> {
+  const location = join(root, `db${opened++}`);
+  const db = new Level<string, Uint8Array>(location, { keyEncoding: "utf8", valueEncoding: "view" });
+  await db.open();
+  // What the backend hands LevelDB per write: a record of about this size, and its log entry
+  // with the group entry's per-entry header.
+  const record = new Uint8Array(value.length + 4 + JSON.stringify({ ...meta, revision: 1 }).length);
+  const groupEntry = new Uint8Array(5 + GROUP_SIZE * (12 + change.length));
+  let key = 0;
+  let revision = 0;
+  const groups = async (count: number) => {
+    for (let g = 0; g < count; g++) {
+      const batch = db.batch();
+      for (let i = 0; i < GROUP_SIZE; i++) batch.put(`rk/${key++ % 1000}`, record);
+      revision += GROUP_SIZE;
+      batch.put(`g${String(revision).padStart(16, "0")}`, groupEntry);
+      batch.put("c:revision", new TextEncoder().encode(String(revision)));
+      await batch.write({ sync: sync === "always" });
+    }
+  };
+  try {
+    await groups(500);
+    const cpu = process.cpuUsage();
+    await groups(GROUPS);
+    const used = process.cpuUsage(cpu);
+    return (used.user + used.system) / (GROUPS * GROUP_SIZE);
+  } finally {
+    await db.close();
+    rmSync(location, { recursive: true, force: true });
+  }
+}
+
 const results = new Map<string, number[]>(builds.map(([name]) => [name, []]));
 try {
   for (let round = 0; round < ROUNDS; round++)
-    for (const [name, open] of builds) {
-      const perWrite = await run(open);
+    for (const [name, measure] of builds) {
+      const perWrite = await measure();
       results.get(name)!.push(perWrite);
       console.error(`round ${round + 1} ${name}: ${perWrite.toFixed(1)} µs CPU per write`);
     }
