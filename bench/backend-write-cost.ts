@@ -62,16 +62,7 @@ async function run(open: Open): Promise<number> {
       await Promise.all(writes);
     }
   };
-  try {
-    await groups(500);
-    const cpu = process.cpuUsage();
-    await groups(GROUPS);
-    const used = process.cpuUsage(cpu);
-    return (used.user + used.system) / (GROUPS * GROUP_SIZE);
-  } finally {
-    await backend.close();
-    rmSync(location, { recursive: true, force: true });
-  }
+  return cpuPerWrite(groups, () => backend.close(), location);
 }
 
 /** The same groups as `run`, as classic-level batches with no backend: what LevelDB itself costs. */
@@ -95,6 +86,15 @@ async function runLevel(): Promise<number> {
       await batch.write({ sync: sync === "always" });
     }
   };
+  return cpuPerWrite(groups, () => db.close(), location);
+}
+
+/** CPU µs per write of `GROUPS` groups after 500 of warm-up; then closes and removes the store. */
+async function cpuPerWrite(
+  groups: (count: number) => Promise<void>,
+  close: () => Promise<void>,
+  location: string,
+): Promise<number> {
   try {
     await groups(500);
     const cpu = process.cpuUsage();
@@ -102,7 +102,7 @@ async function runLevel(): Promise<number> {
     const used = process.cpuUsage(cpu);
     return (used.user + used.system) / (GROUPS * GROUP_SIZE);
   } finally {
-    await db.close();
+    await close();
     rmSync(location, { recursive: true, force: true });
   }
 }
