@@ -74,6 +74,7 @@ async function runLevel(): Promise<number> {
   // with the group entry's per-entry header.
   const record = new Uint8Array(value.length + 4 + JSON.stringify({ ...meta, revision: 1 }).length);
   const groupEntry = new Uint8Array(5 + GROUP_SIZE * (12 + change.length));
+  const encoder = new TextEncoder();
   let key = 0;
   let revision = 0;
   const groups = async (count: number) => {
@@ -82,7 +83,7 @@ async function runLevel(): Promise<number> {
       for (let i = 0; i < GROUP_SIZE; i++) batch.put(`rk/${key++ % 1000}`, record);
       revision += GROUP_SIZE;
       batch.put(`g${String(revision).padStart(16, "0")}`, groupEntry);
-      batch.put("c:revision", new TextEncoder().encode(String(revision)));
+      batch.put("c:revision", encoder.encode(String(revision)));
       await batch.write({ sync: sync === "always" });
     }
   };
