@@ -12,78 +12,137 @@
  * BENCH_SYNC=none uses `--sync none`. BENCH_IN_FLIGHT (default 64) sets the calls in flight, and so
  * the size of the group commits: a Put's cost is a part per write plus a part per group, which
  * this tells apart (bench/README.md, twelfth pass).
+ *
+ * With `--before DIR` (another build's dist/, e.g. a `git worktree` of an older commit), that
+ * build runs beside this one, each over its own LevelDB, the two taking turns in every round,
+ * and the medians of the rounds' ratios are printed: a change's effect, with the host's drift
+ * cancelled out.
+ *
+ *   node dist/bench/unary/in-process.js 20000 9 --before /tmp/w-before/dist
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { create, type DescMessage, fromBinary, isMessage, type Message, toBinary } from "@bufbuild/protobuf";
 import type { UnaryRequest, UnaryResponse } from "@connectrpc/connect";
-import { GetRequestSchema, PutRequestSchema, StoreService } from "../../gen/anykv/v1/store_pb.js";
-import { openLevelBackend } from "../../src/backend/leveldb-backend.js";
-import { createErrorInterceptor } from "../../src/server/error-mapping.js";
-import { withModelRefresh } from "../../src/server/model-refresh.js";
-import { openModels } from "../../src/server/models.js";
-import { createValidationInterceptor } from "../../src/server/request-validation.js";
-import { resolveServerOptions } from "../../src/server/server-options.js";
-import { createStoreService } from "../../src/server/store-service.js";
-import { createStreamLimiter } from "../../src/server/stream-limits.js";
-import { Store } from "../../src/store/store.js";
 import { median } from "../support/stats.js";
 
-const CALLS = Number(process.argv[2] ?? 20_000);
-const ROUNDS = Number(process.argv[3] ?? 3);
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf("--before");
+const beforeDir = beforeAt >= 0 ? args.splice(beforeAt, 2)[1] : undefined;
+const CALLS = Number(args[0] ?? 20_000);
+const ROUNDS = Number(args[1] ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const KEYS = 1000;
 
-const dir = mkdtempSync(join(tmpdir(), "anykv-bench-in-process-"));
-const backend = await openLevelBackend({
-  location: join(dir, "data"),
-  sync: process.env.BENCH_SYNC === "none" ? "none" : "always",
-});
-const store = new Store(backend);
-const models = await openModels(backend);
-const service = withModelRefresh(StoreService, createStoreService({ store, models }), models);
-const options = resolveServerOptions({});
-// The interceptors serve() gets from startServer(), outermost first.
-const interceptors = [
-  createErrorInterceptor((err) => console.error(err)),
-  createValidationInterceptor(),
-  createStreamLimiter(options),
-];
-
-type Handler = (request: Message, context: unknown) => Promise<unknown>;
-/** One unary method as the fast path runs it: bytes in, interceptors around the handler, bytes out. */
-function unary(name: "put" | "get", input: DescMessage) {
-  const method = StoreService.method[name];
-  const handler = service[name] as unknown as Handler;
-  let next = async (req: UnaryRequest): Promise<UnaryResponse> => {
-    const result = await handler(req.message, {});
-    const message = isMessage(result, method.output) ? result : create(method.output, result as never);
-    return { stream: false, message, method, service: StoreService } as unknown as UnaryResponse;
-  };
-  for (const interceptor of [...interceptors].reverse()) next = interceptor(next as never) as never;
-  const signal = new AbortController().signal;
-  return async (bytes: Uint8Array) => {
-    const message = fromBinary(input, bytes);
-    const req = { stream: false, message, method, service: StoreService, signal, header: new Headers() };
-    const res = await next(req as unknown as UnaryRequest);
-    return toBinary(method.output as DescMessage, res.message as Message);
-  };
+type Call = (bytes: Uint8Array) => Promise<Uint8Array>;
+interface Build {
+  readonly name: string;
+  readonly put: Call;
+  readonly get: Call;
+  readonly putBytes: Uint8Array[];
+  readonly getBytes: Uint8Array[];
+  close(): Promise<void>;
 }
 
-const put = unary("put", PutRequestSchema);
-const get = unary("get", GetRequestSchema);
-const text = "x".repeat(100);
-const key = (i: number) => `k/${i % KEYS}`;
-const putBytes = Array.from({ length: KEYS }, (_, i) =>
-  toBinary(
-    PutRequestSchema,
-    create(PutRequestSchema, { key: key(i), value: { kind: { case: "text", value: text } } }),
-  ),
-);
-const getBytes = Array.from({ length: KEYS }, (_, i) =>
-  toBinary(GetRequestSchema, create(GetRequestSchema, { key: key(i) })),
-);
+/**
+ * The handler chain of one build (its dist/ directory) over a LevelDB of its own. Its modules
+ * are imported from that directory, so two builds run side by side in one process.
+ */
+async function openBuild(name: string, dist: string): Promise<Build> {
+  const load = (path: string) => import(pathToFileURL(resolve(dist, path)).href);
+  const [
+    proto,
+    level,
+    errors,
+    refresh,
+    modelsMod,
+    validation,
+    serverOptions,
+    storeService,
+    limits,
+    storeMod,
+  ] = await Promise.all([
+    load("gen/anykv/v1/store_pb.js"),
+    load("src/backend/leveldb-backend.js"),
+    load("src/server/error-mapping.js"),
+    load("src/server/model-refresh.js"),
+    load("src/server/models.js"),
+    load("src/server/request-validation.js"),
+    load("src/server/server-options.js"),
+    load("src/server/store-service.js"),
+    load("src/server/stream-limits.js"),
+    load("src/store/store.js"),
+  ]);
+  const { GetRequestSchema, PutRequestSchema, StoreService } =
+    proto as typeof import("../../gen/anykv/v1/store_pb.js");
+  const dir = mkdtempSync(join(tmpdir(), "anykv-bench-in-process-"));
+  const backend = await (level as typeof import("../../src/backend/leveldb-backend.js")).openLevelBackend({
+    location: join(dir, "data"),
+    sync: process.env.BENCH_SYNC === "none" ? "none" : "always",
+  });
+  const store = new (storeMod as typeof import("../../src/store/store.js")).Store(backend);
+  const models = await (modelsMod as typeof import("../../src/server/models.js")).openModels(backend);
+  const service = (refresh as typeof import("../../src/server/model-refresh.js")).withModelRefresh(
+    StoreService,
+    (storeService as typeof import("../../src/server/store-service.js")).createStoreService({
+      store,
+      models,
+    }),
+    models,
+  );
+  const options = (serverOptions as typeof import("../../src/server/server-options.js")).resolveServerOptions(
+    {},
+  );
+  // The interceptors serve() gets from startServer(), outermost first.
+  const interceptors = [
+    (errors as typeof import("../../src/server/error-mapping.js")).createErrorInterceptor((err) =>
+      console.error(err),
+    ),
+    (validation as typeof import("../../src/server/request-validation.js")).createValidationInterceptor(),
+    (limits as typeof import("../../src/server/stream-limits.js")).createStreamLimiter(options),
+  ];
+
+  type Handler = (request: Message, context: unknown) => Promise<unknown>;
+  /** One unary method as the fast path runs it: bytes in, interceptors around the handler, bytes out. */
+  const unary = (method: (typeof StoreService.method)["put" | "get"], input: DescMessage): Call => {
+    const handler = service[method.localName as "put" | "get"] as unknown as Handler;
+    let next = async (req: UnaryRequest): Promise<UnaryResponse> => {
+      const result = await handler(req.message, {});
+      const message = isMessage(result, method.output) ? result : create(method.output, result as never);
+      return { stream: false, message, method, service: StoreService } as unknown as UnaryResponse;
+    };
+    for (const interceptor of [...interceptors].reverse()) next = interceptor(next as never) as never;
+    const signal = new AbortController().signal;
+    return async (bytes) => {
+      const message = fromBinary(input, bytes);
+      const req = { stream: false, message, method, service: StoreService, signal, header: new Headers() };
+      const res = await next(req as unknown as UnaryRequest);
+      return toBinary(method.output as DescMessage, res.message as Message);
+    };
+  };
+  const text = "x".repeat(100);
+  const key = (i: number) => `k/${i % KEYS}`;
+  return {
+    name,
+    put: unary(StoreService.method.put, PutRequestSchema),
+    get: unary(StoreService.method.get, GetRequestSchema),
+    putBytes: Array.from({ length: KEYS }, (_, i) =>
+      toBinary(
+        PutRequestSchema,
+        create(PutRequestSchema, { key: key(i), value: { kind: { case: "text", value: text } } }),
+      ),
+    ),
+    getBytes: Array.from({ length: KEYS }, (_, i) =>
+      toBinary(GetRequestSchema, create(GetRequestSchema, { key: key(i) })),
+    ),
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function run(call: (bytes: Uint8Array) => Promise<Uint8Array>, requests: Uint8Array[], calls: number) {
   const cpu = process.cpuUsage();
@@ -98,24 +157,39 @@ async function run(call: (bytes: Uint8Array) => Promise<Uint8Array>, requests: U
   return { perCallUs: (used.user + used.system) / calls, rate: calls / ((performance.now() - start) / 1000) };
 }
 
-await run(put, putBytes, 2 * KEYS); // fills the keys, and warms up
-const results: Record<string, number[]> = { Put: [], Get: [] };
+const builds = [await openBuild("this build", resolve(import.meta.dirname, "../.."))];
+if (beforeDir) builds.unshift(await openBuild(`before (${beforeDir})`, beforeDir));
+for (const b of builds) await run(b.put, b.putBytes, 2 * KEYS); // fills the keys, and warms up
+const results = new Map(builds.map((b) => [b, { Put: [] as number[], Get: [] as number[] }]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, call, requests] of [
-    ["Put", put, putBytes],
-    ["Get", get, getBytes],
-  ] as const) {
-    const r = await run(call, requests, CALLS);
-    results[name]!.push(r.perCallUs);
-    console.error(
-      `round ${round + 1} ${name}: ${r.perCallUs.toFixed(1)} µs CPU per call, ${Math.round(r.rate)}/s`,
-    );
+  // The builds take turns within each round, so that a host that slows down slows both, and
+  // the one that goes first alternates.
+  for (const b of round % 2 === 0 ? builds : [...builds].reverse()) {
+    for (const [name, call, requests] of [
+      ["Put", b.put, b.putBytes],
+      ["Get", b.get, b.getBytes],
+    ] as const) {
+      const r = await run(call, requests, CALLS);
+      results.get(b)![name].push(r.perCallUs);
+      console.error(
+        `round ${round + 1} ${b.name} ${name}: ${r.perCallUs.toFixed(1)} µs CPU per call, ${Math.round(r.rate)}/s`,
+      );
+    }
   }
 }
 console.log(`| | CPU µs per call, median of ${ROUNDS} (range) |\n|---|---:|`);
-for (const [name, xs] of Object.entries(results))
-  console.log(
-    `| ${name} | ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)}) |`,
-  );
-await store.close();
-rmSync(dir, { recursive: true, force: true });
+for (const b of builds)
+  for (const [name, xs] of Object.entries(results.get(b)!))
+    console.log(
+      `| ${builds.length > 1 ? `${b.name}: ` : ""}${name} | ${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)}) |`,
+    );
+if (builds.length > 1) {
+  const [before, after] = builds.map((b) => results.get(b)!);
+  for (const name of ["Put", "Get"] as const) {
+    const ratios = after![name].map((x, i) => x / before![name][i]!);
+    console.log(
+      `| ${name}, this build ÷ before, median of the rounds' ratios | ${median(ratios).toFixed(3)} |`,
+    );
+  }
+}
+for (const b of builds) await b.close();
