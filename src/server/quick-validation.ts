@@ -7,7 +7,7 @@ import {
   isFieldSet,
   type Message,
 } from "@bufbuild/protobuf";
-import type { Duration } from "@bufbuild/protobuf/wkt";
+import { type Duration, FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 import {
   BoolRulesSchema,
   DurationRulesSchema,
@@ -35,7 +35,7 @@ export type QuickCheck = (message: Message) => boolean;
  * It only ever answers "certainly valid": whatever it is unsure of (a rule kind it does not
  * know, a string near a length bound in a way that needs counting, a pattern over non-ASCII
  * text) answers false, and the caller asks protovalidate, which also words every violation. So
- * the rules stay protovalidate's; test/unit/quick-validation.test.ts checks on random messages
+ * the rules stay protovalidate's; test/server/quick-validation.test.ts checks on random messages
  * of every request type that it never passes one protovalidate refuses.
  *
  * Rules it knows: string min_len, max_len, max_bytes and pattern (ASCII values only, with the
@@ -101,7 +101,7 @@ function hasRules(desc: DescMessage, visiting: Set<DescMessage>): boolean {
 
 function fieldCheck(field: DescField, seen: Map<DescMessage, QuickCheck>): QuickCheck {
   // proto2's required label and editions' LEGACY_REQUIRED: protovalidate may check them.
-  if (field.presence === 3) return REFER;
+  if (field.presence === FeatureSet_FieldPresence.LEGACY_REQUIRED) return REFER;
   const rules = hasOption(field, fieldRulesOption) ? getOption(field, fieldRulesOption) : undefined;
   if (rules && !onlySet(rules, ["required", "string", "int64", "enum", "bool", "duration", "repeated"]))
     return REFER;
@@ -155,10 +155,15 @@ function fieldCheck(field: DescField, seen: Map<DescMessage, QuickCheck>): Quick
       if (!value && !required && nested === PASS) return PASS;
       // A scalar without presence is judged whatever its value, as protovalidate does; a field
       // with presence (a message, a oneof member, proto3 optional) only when it is set.
-      const always = field.fieldKind !== "message" && field.oneof === undefined && field.presence !== 1;
+      const always =
+        field.fieldKind !== "message" &&
+        field.oneof === undefined &&
+        field.presence !== FeatureSet_FieldPresence.EXPLICIT;
       return (message) => {
         const v = read(message);
-        if (v === undefined) return !required && (always ? value === undefined : true);
+        // Unset: fine unless required. (A scalar without presence always has a value; one that
+        // does not is no message protobuf-es made, and protovalidate judges it.)
+        if (v === undefined) return !required && !always;
         if (value && !value(v)) return false;
         return nested === PASS || nested(v as Message);
       };
