@@ -51,57 +51,50 @@ interface Build {
  * are imported from that directory, so two builds run side by side in one process.
  */
 async function openBuild(name: string, dist: string): Promise<Build> {
-  const load = (path: string) => import(pathToFileURL(resolve(dist, path)).href);
+  // Typed as this build's modules: the two builds share their shapes.
+  const load = <T>(path: string): Promise<T> => import(pathToFileURL(resolve(dist, path)).href);
   const [
     proto,
     level,
     errors,
     refresh,
-    modelsMod,
+    modelRegistry,
     validation,
     serverOptions,
     storeService,
     limits,
-    storeMod,
+    storeModule,
   ] = await Promise.all([
-    load("gen/anykv/v1/store_pb.js"),
-    load("src/backend/leveldb-backend.js"),
-    load("src/server/error-mapping.js"),
-    load("src/server/model-refresh.js"),
-    load("src/server/models.js"),
-    load("src/server/request-validation.js"),
-    load("src/server/server-options.js"),
-    load("src/server/store-service.js"),
-    load("src/server/stream-limits.js"),
-    load("src/store/store.js"),
+    load<typeof import("../../gen/anykv/v1/store_pb.js")>("gen/anykv/v1/store_pb.js"),
+    load<typeof import("../../src/backend/leveldb-backend.js")>("src/backend/leveldb-backend.js"),
+    load<typeof import("../../src/server/error-mapping.js")>("src/server/error-mapping.js"),
+    load<typeof import("../../src/server/model-refresh.js")>("src/server/model-refresh.js"),
+    load<typeof import("../../src/server/models.js")>("src/server/models.js"),
+    load<typeof import("../../src/server/request-validation.js")>("src/server/request-validation.js"),
+    load<typeof import("../../src/server/server-options.js")>("src/server/server-options.js"),
+    load<typeof import("../../src/server/store-service.js")>("src/server/store-service.js"),
+    load<typeof import("../../src/server/stream-limits.js")>("src/server/stream-limits.js"),
+    load<typeof import("../../src/store/store.js")>("src/store/store.js"),
   ]);
-  const { GetRequestSchema, PutRequestSchema, StoreService } =
-    proto as typeof import("../../gen/anykv/v1/store_pb.js");
+  const { GetRequestSchema, PutRequestSchema, StoreService } = proto;
   const dir = mkdtempSync(join(tmpdir(), "anykv-bench-in-process-"));
-  const backend = await (level as typeof import("../../src/backend/leveldb-backend.js")).openLevelBackend({
+  const backend = await level.openLevelBackend({
     location: join(dir, "data"),
     sync: process.env.BENCH_SYNC === "none" ? "none" : "always",
   });
-  const store = new (storeMod as typeof import("../../src/store/store.js")).Store(backend);
-  const models = await (modelsMod as typeof import("../../src/server/models.js")).openModels(backend);
-  const service = (refresh as typeof import("../../src/server/model-refresh.js")).withModelRefresh(
+  const store = new storeModule.Store(backend);
+  const models = await modelRegistry.openModels(backend);
+  const service = refresh.withModelRefresh(
     StoreService,
-    (storeService as typeof import("../../src/server/store-service.js")).createStoreService({
-      store,
-      models,
-    }),
+    storeService.createStoreService({ store, models }),
     models,
   );
-  const options = (serverOptions as typeof import("../../src/server/server-options.js")).resolveServerOptions(
-    {},
-  );
+  const options = serverOptions.resolveServerOptions({});
   // The interceptors serve() gets from startServer(), outermost first.
   const interceptors = [
-    (errors as typeof import("../../src/server/error-mapping.js")).createErrorInterceptor((err) =>
-      console.error(err),
-    ),
-    (validation as typeof import("../../src/server/request-validation.js")).createValidationInterceptor(),
-    (limits as typeof import("../../src/server/stream-limits.js")).createStreamLimiter(options),
+    errors.createErrorInterceptor((err) => console.error(err)),
+    validation.createValidationInterceptor(),
+    limits.createStreamLimiter(options),
   ];
 
   type Handler = (request: Message, context: unknown) => Promise<unknown>;
