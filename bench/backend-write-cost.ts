@@ -16,17 +16,16 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { Level } from "level";
 import type { Backend } from "../src/backend/backend.js";
 import { openLevelBackend } from "../src/backend/leveldb-backend.js";
+import { importFromBuild, takeBeforeDir } from "./support/builds.js";
 import { median } from "./support/stats.js";
 
 type Open = typeof openLevelBackend;
 const args = process.argv.slice(2);
-const beforeAt = args.indexOf("--before");
-const beforeDir = beforeAt >= 0 ? args.splice(beforeAt, 2)[1] : undefined;
+const beforeDir = takeBeforeDir(args);
 const GROUPS = Number(args[0] ?? 3000);
 const GROUP_SIZE = Number(args[1] ?? 22);
 const ROUNDS = 4;
@@ -37,8 +36,10 @@ const builds: Array<[string, () => Promise<number>]> = [
   ["level alone", runLevel],
 ];
 if (beforeDir) {
-  const url = pathToFileURL(resolve(beforeDir, "src/backend/leveldb-backend.js")).href;
-  const before = ((await import(url)) as { openLevelBackend: Open }).openLevelBackend;
+  const { openLevelBackend: before } = await importFromBuild<{ openLevelBackend: Open }>(
+    beforeDir,
+    "src/backend/leveldb-backend.js",
+  );
   builds.unshift([`before (${beforeDir})`, () => run(before)]);
 }
 

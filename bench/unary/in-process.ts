@@ -23,14 +23,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { create, type DescMessage, fromBinary, isMessage, type Message, toBinary } from "@bufbuild/protobuf";
 import type { UnaryRequest, UnaryResponse } from "@connectrpc/connect";
+import { importFromBuild, takeBeforeDir } from "../support/builds.js";
 import { median } from "../support/stats.js";
 
 const args = process.argv.slice(2);
-const beforeAt = args.indexOf("--before");
-const beforeDir = beforeAt >= 0 ? args.splice(beforeAt, 2)[1] : undefined;
+const beforeDir = takeBeforeDir(args);
 const CALLS = Number(args[0] ?? 20_000);
 const ROUNDS = Number(args[1] ?? 3);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
@@ -51,8 +50,7 @@ interface Build {
  * are imported from that directory, so two builds run side by side in one process.
  */
 async function openBuild(name: string, dist: string): Promise<Build> {
-  // Typed as this build's modules: the two builds share their shapes.
-  const load = <T>(path: string): Promise<T> => import(pathToFileURL(resolve(dist, path)).href);
+  const load = <T>(path: string) => importFromBuild<T>(dist, path);
   const [
     proto,
     level,
