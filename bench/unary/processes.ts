@@ -44,11 +44,8 @@ export function startProcess(
         clearTimeout(timer);
         child.stdout?.off("data", onData);
         child.stderr?.off("data", onData);
-        // Keep draining the pipes, so a chatty server never blocks on a full pipe.
-        child.stdout?.resume();
-        child.stderr?.resume();
         child.off("exit", onExit);
-        resolve({ server: handle(name, child), match });
+        resolve({ server: handle(name, child, output), match });
       }
     };
     const onExit = (code: number | null) => fail(new Error(`${name} exited with ${code}:\n${output}`));
@@ -64,13 +61,34 @@ export function startProcess(
   });
 }
 
-function handle(name: string, child: ChildProcess): ServerProcess {
+/** Output a server may print after it is ready that is kept for the error if it dies. */
+const KEPT_OUTPUT = 4096;
+
+function handle(name: string, child: ChildProcess, startOutput: string): ServerProcess {
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${name} has no pid`);
+  // Keep draining the pipes, so a chatty server never blocks on a full pipe, and keep the tail
+  // of what it says: a server that dies mid-run is reported with it, not as a missing /proc file.
+  let output = startOutput.slice(-KEPT_OUTPUT);
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-KEPT_OUTPUT);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   return {
     name,
     pid,
-    cpuMs: () => cpuMsOf(pid),
+    cpuMs: () => {
+      try {
+        if (child.exitCode === null && child.signalCode === null) return cpuMsOf(pid);
+      } catch {
+        // Gone before its exit was heard: /proc/PID is missing.
+      }
+      throw new Error(
+        `${name} (pid ${pid}) exited during the benchmark (code ${child.exitCode}, signal ${child.signalCode}); ` +
+          `its last output:\n${output}`,
+      );
+    },
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
