@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -9,8 +8,9 @@ import { loadServerOptions } from "../../src/config/option-sources.js";
 import { defaultServerOptions, serverOptionSpecs } from "../../src/config/option-table.js";
 import { optionsMarkdown } from "../../src/config/options-markdown.js";
 import { resolveServerOptions } from "../../src/config/resolve-server-options.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "anykv-config-"));
+const dir = tempDir("anykv-config-");
 let files = 0;
 function configFile(content: string, ext = "yaml"): string {
   const path = join(dir, `config-${files++}.${ext}`);

@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AnykvStore, createStore, PyDate, PyTimedelta } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { startTestServer } from "../support/server.js";
+import { tempDir } from "../support/temp-dir.js";
 import { run } from "../support/tools.js";
 
 let server: RunningServer;
@@ -29,7 +27,7 @@ const python = async (command: "write" | "check") => {
 beforeAll(async () => {
   server = await startTestServer();
   store = createStore({ baseUrl: server.url, namespace });
-  stubs = mkdtempSync(join(tmpdir(), "anykv-py-stubs-"));
+  stubs = tempDir("anykv-py-stubs-");
   const gen = await run("bash", ["scripts/gen-python.sh", stubs]);
   expect(gen.code).toBe(0);
 });
