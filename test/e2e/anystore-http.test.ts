@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { request } from "node:http";
+import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/client/index.js";
@@ -7,6 +9,11 @@ import { startTestServer } from "../support/server.js";
 import { run } from "../support/tools.js";
 
 let server: RunningServer;
+
+/** Waits up to 2 s for `done`. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+}
 let api: string;
 beforeAll(async () => {
   server = await startTestServer();
@@ -85,6 +92,55 @@ describe("the HTTP API's answers", () => {
     expect((await fetch(`${api}/h/v.txt`, { method: "DELETE" })).status).toBe(204);
     expect((await fetch(`${api}/h/v.txt`, { method: "DELETE" })).status).toBe(404);
     expect((await fetch(`${api}/h/v.txt`, { method: "POST" })).status).toBe(405);
+  });
+
+  // A value stored in chunks goes out as fast as the client reads. A client that stops reading and
+  // then goes away must end the call and its read of the chunks: before, the call waited for a
+  // "drain" that never came, and held its read forever.
+  it("ends a chunked GET, and its read of the chunks, when a client stops reading and goes away", async () => {
+    const put = await fetch(`${api}/h/big.bin`, {
+      method: "PUT",
+      body: new Uint8Array(16 * 1024 * 1024).fill(7),
+    });
+    expect(put.status).toBe(201);
+    // The store's reads of chunked values, watched from their start to their end.
+    const store = server.store;
+    const chunks = store.chunks.bind(store);
+    let reading = 0;
+    let chunksRead = 0;
+    store.chunks = async function* (...args: Parameters<typeof chunks>) {
+      reading++;
+      try {
+        for await (const chunk of chunks(...args)) {
+          chunksRead++;
+          yield chunk;
+        }
+      } finally {
+        reading--;
+      }
+    };
+    try {
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const req = request(`${api}/h/big.bin`, (res) => {
+          expect(res.statusCode).toBe(200);
+          res.pause(); // read nothing: the server's writes fill the socket, then wait
+          resolve(res.socket);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      await until(() => chunksRead > 0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(reading).toBe(1); // waiting for the client
+      const sent = chunksRead;
+      expect(sent).toBeLessThan(16);
+      socket.destroy();
+      await until(() => reading === 0);
+      expect(reading).toBe(0);
+      expect(chunksRead).toBeLessThanOrEqual(sent + 1); // nothing read for nobody
+    } finally {
+      store.chunks = chunks;
+    }
   });
 
   // The touched time is stored as gRPC's Touch stores it: a pickled aware datetime.

@@ -43,10 +43,12 @@ export async function getValue(r: AnystoreRequest): Promise<void> {
     send(r.res, headers, entry.value.subarray(offset, offset + length));
     return;
   }
-  // A value stored in chunks (Upload) goes out chunk by chunk, as fast as the client reads.
+  // A value stored in chunks (Upload) goes out chunk by chunk, as fast as the client reads; a
+  // client that goes away ends the read (a wait for "drain" alone would never end).
   for (const [name, value] of Object.entries(headers)) r.res.setHeader(name, value);
   for await (const chunk of r.store.chunks(entry, offset, length)) {
-    if (!r.res.write(chunk)) await new Promise<void>((resolve) => r.res.once("drain", resolve));
+    if (!r.res.write(chunk)) await drained(r.res);
+    if (r.signal.aborted) return;
   }
   r.res.end();
 }
