@@ -4,13 +4,16 @@ import { afterAll } from "vitest";
 
 const MAIN = join(import.meta.dirname, "../../dist/src/cli/main.js");
 
-// Every server still running when the test file's process exits is killed then. The afterAll
-// below does it sooner, but vitest ignores an afterAll registered while a hook runs, and
-// spawnServer is often called from beforeAll: those servers outlived their test run.
+// Every server still running when the test file ends is killed then (a test that timed out never
+// reached its own stop). One afterAll, registered as the file loads this module: vitest never runs
+// an afterAll registered inside a test or a hook, where spawnServer is called. The process's exit
+// is the last resort.
 const running = new Set<ChildProcess>();
-process.once("exit", () => {
+const killRunning = () => {
   for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
-});
+};
+afterAll(killRunning);
+process.once("exit", killRunning);
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -44,9 +47,6 @@ export async function spawnServer(
       resolve(code);
     }),
   );
-  afterAll(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
   const url = await new Promise<string>((resolve, reject) => {
     // Generous: a loaded machine (or --workers, which starts several processes) is slow to start.
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 45_000);
