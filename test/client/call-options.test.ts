@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreService } from "../../gen/anykv/v1/store_pb.js";
 import { createStore } from "../../src/client/index.js";
+import { until } from "../support/until.js";
 
 /**
  * A StoreService peer on a real socket whose Exists waits until its call is cancelled or its
@@ -89,11 +90,11 @@ describe("call options over a real socket", () => {
     const store = createStore({ baseUrl: url });
     const controller = new AbortController();
     const call = store.exists("wait", { signal: controller.signal });
-    await waitFor(() => seen.at(-1)?.trace === null && seen.at(-1)?.ended === undefined);
+    await until("the call record", () => seen.at(-1)?.trace === null && seen.at(-1)?.ended === undefined);
     const record = seen.at(-1)!;
     controller.abort();
     expect((await failure(call)).code).toBe(Code.Canceled);
-    await waitFor(() => record.ended === "aborted");
+    await until("the aborted end", () => record.ended === "aborted");
 
     // The store's signal cancels every call made through it.
     const storeWide = new AbortController();
@@ -103,8 +104,3 @@ describe("call options over a real socket", () => {
     expect((await failure(pending)).code).toBe(Code.Canceled);
   });
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}

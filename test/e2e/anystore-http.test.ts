@@ -7,6 +7,7 @@ import { createStore } from "../../src/client/index.js";
 import type { RunningServer } from "../../src/server/server.js";
 import { startTestServer } from "../support/server.js";
 import { run } from "../support/tools.js";
+import { until } from "../support/until.js";
 
 let server: RunningServer;
 let api: string;
@@ -14,11 +15,6 @@ beforeAll(async () => {
   server = await startTestServer();
   api = `${server.url}/anystore`;
 });
-
-/** Waits up to 2 s for `done`. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-}
 
 describe("the real anystore package over anystore+http://", () => {
   it("puts, gets, lists, checks, touches and deletes; gRPC sees the same data", async () => {
@@ -130,13 +126,13 @@ describe("the HTTP API's answers", () => {
         req.on("error", reject);
         req.end();
       });
-      await until(() => chunksRead > 0);
+      await until("the first chunk read", () => chunksRead > 0);
       await new Promise((r) => setTimeout(r, 200));
       expect(reading).toBe(1); // waiting for the client
       const sent = chunksRead;
       expect(sent).toBeLessThan(CHUNKS);
       socket.destroy();
-      await until(() => reading === 0);
+      await until("the read to end", () => reading === 0);
       expect(reading).toBe(0);
       expect(chunksRead).toBeLessThanOrEqual(sent + 1); // nothing read for nobody
     } finally {

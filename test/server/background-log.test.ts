@@ -9,6 +9,7 @@ import { backoffMs } from "../../src/store/background-tasks.js";
 import { Store } from "../../src/store/store.js";
 import { captureLogs, LEVEL, type LogLine } from "../support/log-capture.js";
 import { textInput } from "../support/store-fixtures.js";
+import { until } from "../support/until.js";
 
 /** A memory backend that can be taken down: every read and write is then UNAVAILABLE. */
 function switchableBackend(): { backend: Backend; down: boolean } {
@@ -42,14 +43,6 @@ function switchableBackend(): { backend: Backend; down: boolean } {
     close: () => inner.close(),
   };
   return state;
-}
-
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("background tasks of a server's store", () => {
