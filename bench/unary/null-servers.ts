@@ -70,6 +70,9 @@ async function startHttp2(): Promise<number> {
     stream.on("error", () => {});
     stream.on("data", () => {});
     stream.once("end", () => {
+      // A stream reset after its request ended (ghz cancels what is in flight as a run ends) is
+      // closed before this runs: respond() on it throws, which would end the server.
+      if (stream.destroyed || stream.closed) return;
       stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(empty);
