@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 /** A server process of the benchmark and its CPU time so far. */
 export interface ServerProcess {
@@ -75,6 +76,14 @@ function handle(name: string, child: ChildProcess, startOutput: string): ServerP
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
+  // BENCH_LOG_DIR: everything the server prints after it is ready, in DIR/NAME.log (its access
+  // log; with BENCH_ANYKV_NODE_ARGS=--trace-gc-nvp also V8's line for each collection).
+  const logDir = process.env.BENCH_LOG_DIR;
+  if (logDir) {
+    const log = createWriteStream(join(logDir, `${name}.log`));
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
   return {
     name,
     pid,
