@@ -10,6 +10,13 @@ export interface TestServer extends RunningServer {
   readonly logs: LogCapture;
 }
 
+// Every server still open when the test file ends is closed then. One afterAll, registered as the
+// file loads this module: vitest never runs an afterAll registered inside a test or a hook, where
+// startTestServer is called. Registered after temp-dir.ts's (imported above), so it runs before
+// the data directories are removed (vitest runs after-hooks last registered first).
+const open = new Set<RunningServer>();
+afterAll(() => Promise.all([...open].map((server) => server.close())));
+
 /** The real server on a free port with LevelDB in a fresh directory, closed after the file. */
 export async function startTestServer(
   options: Partial<ServerOptions> & ServerHooks = {},
@@ -19,9 +26,12 @@ export async function startTestServer(
     port: 0,
     data: join(tempDir(), "data"),
     logger: logs.logger,
+    // A call a test leaves open (a stream it stopped reading) would hold the file's end for the
+    // default 10 s; tests of shutdown set their own.
+    shutdownTimeoutMs: 1000,
     ...options,
   });
-  afterAll(() => server.close());
+  open.add(server);
   return Object.assign(server, { logs });
 }
 
