@@ -49,7 +49,8 @@ const WARMUP_SECONDS = Number(option(flags.warmup, "BENCH_WARMUP", quick ? "2" :
 const ROUNDS = Number(option(flags.rounds, "BENCH_ROUNDS", quick ? "1" : "3"));
 const CONCURRENCY = list(option(flags.concurrency, "BENCH_CONCURRENCY", "1,16,64,256")).map(Number);
 // By default anykv runs twice: on Node 24, which `npm start` serves on (scripts/server-node.sh),
-// and on the Node that runs the benchmark (Node 20 on these machines). anykv-memory is asked for.
+// and on the Node that runs the benchmark (Node 20 on these machines). anykv-memory runs only
+// when --targets names it.
 const DEFAULT_TARGETS = ["anykv+node24", ...TARGET_NAMES.filter((name) => name !== "anykv-memory")].join(",");
 const TARGETS = list(option(flags.targets, "BENCH_TARGETS", DEFAULT_TARGETS)) as TargetName[];
 const OPS = list(option(flags.ops, "BENCH_OPS", "put,get,mix")) as Array<"put" | "get" | "mix">;

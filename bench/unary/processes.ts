@@ -80,7 +80,8 @@ function handle(name: string, child: ChildProcess, startOutput: string): ServerP
   // log; with BENCH_ANYKV_NODE_ARGS=--trace-gc-nvp also V8's line for each collection).
   const logDir = process.env.BENCH_LOG_DIR;
   if (logDir) {
-    const log = createWriteStream(join(logDir, `${name}.log`));
+    // `anykv@DIR` names a path: its slashes become underscores.
+    const log = createWriteStream(join(logDir, `${name.replaceAll("/", "_")}.log`));
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
   }

@@ -7,9 +7,10 @@ import { freePort, type ServerProcess, startProcess } from "./processes.js";
 /**
  * The servers bench/unary compares; `anykv@DIR` is also anykv, built in another checkout
  * (before/after), and `anykv-memory` is anykv on its in-memory backend: the same request path
- * and store with no storage engine under them, so that a run shows what the engine's share of a
- * call is (LevelDB, its fsync and the commit's hand-offs to its thread pool). A Node server's name with `+node24` runs it on Node 24, the current LTS
- * (scripts/node24.sh fetches it), rather than on the Node that runs the benchmark.
+ * and store with no storage engine under them, so that a run shows the engine's share of a call
+ * (LevelDB, its fsync and the commit's hand-offs to its thread pool). A Node server's name with
+ * `+node24` runs it on Node 24, the current LTS (scripts/node24.sh fetches it), rather than on
+ * the Node that runs the benchmark.
  */
 export const TARGET_NAMES = ["anykv", "anykv-memory", "etcd", "grpc-js", "connect", "http2"] as const;
 type NodeTarget = Exclude<(typeof TARGET_NAMES)[number], "etcd"> | `anykv@${string}`;
