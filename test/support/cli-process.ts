@@ -1,19 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { atFileEnd } from "./file-end.js";
 
 const MAIN = join(import.meta.dirname, "../../dist/src/cli/main.js");
 
-// Every server still running when the test file ends is killed then (a test that timed out never
-// reached its own stop). One afterAll, registered as the file loads this module: vitest never runs
-// an afterAll registered inside a test or a hook, where spawnServer is called. The process's exit
-// is the last resort.
+// A server still running when the test file ends is killed then (a test that timed out never
+// reached its own stop), or at the latest when the file's process exits.
 const running = new Set<ChildProcess>();
-const killRunning = () => {
+process.once("exit", () => {
   for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
-};
-afterAll(killRunning);
-process.once("exit", killRunning);
+});
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -41,6 +37,9 @@ export async function spawnServer(
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
   running.add(child);
+  atFileEnd(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => {
       running.delete(child);

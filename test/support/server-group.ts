@@ -1,5 +1,5 @@
-import { afterAll } from "vitest";
 import { type ServerProcess, spawnServer } from "./cli-process.js";
+import { atFileEnd } from "./file-end.js";
 
 /**
  * Several real `anykv serve` processes (the built CLI, each on a free port) started with the
@@ -40,9 +40,7 @@ export async function startServerGroup(
       }),
     );
   };
-  // Not run when the group starts inside a hook (vitest ignores an afterAll registered then):
-  // callers in beforeAll call stop() from their own afterAll.
-  afterAll(stopAll);
+  atFileEnd(stopAll);
   const at = (index: number) => {
     const server = servers[index];
     if (!server) throw new RangeError(`no server ${index} in a group of ${count}`);

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { afterAll } from "vitest";
 import { type RunningServer, type ServerHooks, startServer } from "../../src/server/server.js";
 import type { ServerOptions } from "../../src/server/server-options.js";
+import { atFileEnd } from "./file-end.js";
 import { captureLogs, type LogCapture } from "./log-capture.js";
 import { tempDir } from "./temp-dir.js";
 
@@ -9,13 +9,6 @@ import { tempDir } from "./temp-dir.js";
 export interface TestServer extends RunningServer {
   readonly logs: LogCapture;
 }
-
-// Every server still open when the test file ends is closed then. One afterAll, registered as the
-// file loads this module: vitest never runs an afterAll registered inside a test or a hook, where
-// startTestServer is called. Registered after temp-dir.ts's (imported above), so it runs before
-// the data directories are removed (vitest runs after-hooks last registered first).
-const open = new Set<RunningServer>();
-afterAll(() => Promise.all([...open].map((server) => server.close())));
 
 /** The real server on a free port with LevelDB in a fresh directory, closed after the file. */
 export async function startTestServer(
@@ -31,7 +24,7 @@ export async function startTestServer(
     shutdownTimeoutMs: 1000,
     ...options,
   });
-  open.add(server);
+  atFileEnd(() => server.close());
   return Object.assign(server, { logs });
 }
 
