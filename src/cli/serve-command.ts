@@ -128,7 +128,7 @@ async function run(options: ServerOptions): Promise<void> {
   if (isServeWorker()) reportListening(server.url);
   else
     announce.info(
-      { url: server.url, metrics: server.metricsUrl, node: process.version },
+      { url: server.url, metrics: server.metricsUrl, node: process.version, nodeFlags: process.execArgv },
       `anykv listening on ${server.url} (gRPC, gRPC-Web, Connect); data: ${server.backendDescription}${readOnly}${security ? `; ${security}` : ""}`,
     );
   stopNow = (signal) => {

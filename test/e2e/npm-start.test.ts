@@ -17,7 +17,7 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-it("npm start serves on Node 24 and hands it SIGTERM, and the server stops (no orphaned node keeps serving)", async () => {
+it("npm start serves on Node 24 with its flags and hands it SIGTERM, and the server stops (no orphaned node keeps serving)", async () => {
   // Without ANYKV_NODE, which would choose the server's Node instead of npm start.
   const { ANYKV_NODE: _, ...env } = process.env;
   const npm = spawn("npm", ["start", "--", "--port", "0", "--backend", "memory"], {
@@ -41,6 +41,10 @@ it("npm start serves on Node 24 and hands it SIGTERM, and the server stops (no o
     expect(await listening(port)).toBe(true);
     // npm start serves on Node 24, the current LTS, whatever Node ran npm (scripts/server-node.sh).
     expect(Number(/"node":"v(\d+)\./.exec(out)?.[1]), out).toBeGreaterThanOrEqual(24);
+    // …with the Node flags of scripts/server-node-flags (V8's memory reducer off).
+    expect(JSON.parse(/"nodeFlags":(\[[^\]]*\])/.exec(out)?.[1] ?? "null"), out).toContain(
+      "--no-memory-reducer",
+    );
     npm.kill("SIGTERM"); // to npm's own pid, as a process manager or `kill` would
     await exited;
     expect(out).toContain("SIGTERM received");
