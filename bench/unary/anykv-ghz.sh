@@ -12,12 +12,13 @@ PUT_DATA="{$KEY, \"value\": {\"text\": \"$VALUE\"}}"
 GET_DATA="{$KEY}"
 
 # start_anykv LOG DATA_DIR [serve options]: sets anykv_pid at once (for the caller's trap), and
-# `address` once the server listens; exits with its log when it does not. NODE_ARGS go to Node.
+# `address` once the server listens; exits with its log when it does not. Node gets the flags npm
+# start gives it (scripts/server-node-flags), then NODE_ARGS, which win.
 start_anykv() {
   local log=$1 data=$2
   shift 2
-  # shellcheck disable=SC2086 # NODE_ARGS is a list of flags
-  "$NODE" ${NODE_ARGS:-} dist/src/cli/main.js serve --port 0 --data "$data" "$@" >"$log" 2>&1 &
+  # shellcheck disable=SC2046,SC2086 # both are lists of flags
+  "$NODE" $(grep -v '^#' scripts/server-node-flags) ${NODE_ARGS:-} dist/src/cli/main.js serve --port 0 --data "$data" "$@" >"$log" 2>&1 &
   anykv_pid=$!
   for _ in $(seq 100); do
     address=$(sed -n 's/.*listening on http:\/\/\([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -1)

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, type ServerProcess, startProcess } from "./processes.js";
@@ -103,6 +103,20 @@ function anykvCalls(options: TargetOptions): Pick<Target, "put" | "get"> {
   };
 }
 
+/**
+ * The Node flags `npm start` gives the checkout's server (its scripts/server-node-flags; none in
+ * a checkout older than that file), so that the benchmark measures the server as it is served.
+ * BENCH_ANYKV_NODE_ARGS come after them and win (V8 reads its flags in order).
+ */
+function servedNodeFlags(checkout: string): string[] {
+  const file = join(checkout, "scripts/server-node-flags");
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
 async function startAnykv(
   name: TargetName,
   checkout: string,
@@ -114,6 +128,7 @@ async function startAnykv(
     name,
     node,
     [
+      ...servedNodeFlags(checkout),
       ...(process.env.BENCH_ANYKV_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
       join(checkout, "dist/src/cli/main.js"),
       "serve",

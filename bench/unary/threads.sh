@@ -11,17 +11,17 @@
 #   PERF=25 bash bench/unary/threads.sh Put         # and where each thread's CPU goes
 #   GC=1 WINDOWS=12 bash bench/unary/threads.sh Put  # twelve windows in a row, with V8's GC
 #
-# Env: NODE (node), NODE_ARGS (V8 or Node flags for the server), WARMUP (15 s of OP),
-# SECONDS_RUN (10 s of OP), WINDOWS (1: that many windows of SECONDS_RUN back to back, each
-# reported alone: does a call cost more as the server takes more of them?), GC (1: also what V8
-# says of each window's garbage collection, from --trace-gc-nvp: the scavenges' pauses of the main
-# thread and their parallel work on V8's workers, the bytes a call leaves that survive a scavenge
-# and that are promoted to the old generation, and the mark-compacts' pauses), PERF (N: also
-# sample the server on-CPU with Linux perf over the first window, cpu-clock at 2 kHz, and print
-# µs per call by thread and binary and the top N symbols of each thread kind; JavaScript frames
-# are named by --perf-basic-prof-only-functions. perf is Debian's linux-perf, which setup.sh
-# installs. Where the CPU of a wait goes, in the kernel's context switches or a virtual disk's
-# notifications, only this shows).
+# Env: NODE (node), NODE_ARGS (V8 or Node flags for the server, after those of
+# scripts/server-node-flags), WARMUP (15 s of OP), SECONDS_RUN (10 s of OP), WINDOWS (1: that many
+# windows of SECONDS_RUN back to back, each reported alone: does a call cost more as the server
+# takes more of them?), GC (1: also what V8 says of each window's garbage collection, from
+# --trace-gc-nvp: the scavenges' pauses of the main thread and their parallel work on V8's workers,
+# the bytes a call leaves that survive a scavenge and that are promoted to the old generation, and
+# the mark-compacts' pauses), PERF (N: also sample the server on-CPU with Linux perf over the first
+# window, cpu-clock at 2 kHz, and print µs per call by thread and binary and the top N symbols of
+# each thread kind; JavaScript frames are named by --perf-basic-prof-only-functions. perf is
+# Debian's linux-perf, which setup.sh installs. Where the CPU of a wait goes, in the kernel's
+# context switches or a virtual disk's notifications, only this shows).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OP=${1:-Put}
