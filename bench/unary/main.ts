@@ -13,7 +13,14 @@ import type { NodeLoadOptions } from "./connect-load.js";
 import { ghz, type LoadResult } from "./ghz.js";
 import { run } from "./processes.js";
 import { type Report, report, type Sample } from "./report.js";
-import { isTargetName, startTarget, TARGET_NAMES, type Target, type TargetName } from "./targets.js";
+import {
+  anykvNodeFlags,
+  isTargetName,
+  startTarget,
+  TARGET_NAMES,
+  type Target,
+  type TargetName,
+} from "./targets.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -142,7 +149,7 @@ const header: Report = {
   nodeConcurrency: NODE_CONCURRENCY,
   machine: [
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`,
-    `Node ${process.version}`,
+    `Node ${process.version}; anykv's Node flags: ${anykvNodeFlags().join(" ") || "none"}`,
     (await run("etcd", ["--version"])).split("\n")[0] ?? "",
     `ghz ${readFileSync(join(ROOT, "bench/unary/setup.sh"), "utf8").match(/ghz@(v[\d.]+)/)?.[1] ?? "?"}`,
     `anykv ${(await run("git", ["-C", ROOT, "describe", "--always", "--dirty"]).catch(() => env.BENCH_ANYKV_VERSION ?? "(not a git checkout)")).trim()}`,

@@ -104,17 +104,20 @@ function anykvCalls(options: TargetOptions): Pick<Target, "put" | "get"> {
 }
 
 /**
- * The Node flags `npm start` gives the checkout's server (its scripts/server-node-flags; none in
- * a checkout older than that file), so that the benchmark measures the server as it is served.
- * BENCH_ANYKV_NODE_ARGS come after them and win (V8 reads its flags in order).
+ * The Node flags the checkout's anykv server starts with: those `npm start` gives it (its
+ * scripts/server-node-flags; none in a checkout older than that file), so that the benchmark
+ * measures the server as it is served, then BENCH_ANYKV_NODE_ARGS, which win (V8 reads its flags
+ * in order).
  */
-function servedNodeFlags(checkout: string): string[] {
+export function anykvNodeFlags(checkout: string = ROOT): string[] {
   const file = join(checkout, "scripts/server-node-flags");
-  if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !line.startsWith("#"));
+  const served = existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "" && !line.startsWith("#"))
+    : [];
+  return [...served, ...(process.env.BENCH_ANYKV_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== "")];
 }
 
 async function startAnykv(
@@ -128,8 +131,7 @@ async function startAnykv(
     name,
     node,
     [
-      ...servedNodeFlags(checkout),
-      ...(process.env.BENCH_ANYKV_NODE_ARGS ?? "").split(" ").filter((arg) => arg !== ""),
+      ...anykvNodeFlags(checkout),
       join(checkout, "dist/src/cli/main.js"),
       "serve",
       "--port",
