@@ -1,7 +1,13 @@
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
 import type { Precondition, StoreService } from "../../gen/anykv/v1/store_pb.js";
 import type { Mode, Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
-import type { CallOptions, ConnectOptionsOf, ListKeysOptions, RequestOptions } from "./call-options.js";
+import {
+  type CallOptions,
+  type ConnectOptionsOf,
+  cancelOnExit,
+  type ListKeysOptions,
+  type RequestOptions,
+} from "./call-options.js";
 import { statusError } from "./errors.js";
 import type { KeyInfo } from "./key-info.js";
 
@@ -134,10 +140,13 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
   };
   return {
     async *values<T>(list: ListValuesOptions = {}) {
-      const stream = rpc.listValues(
-        { namespace, ...listRequest(list), mode: core.mode(list), batchSize: VALUES_PER_MESSAGE },
-        streamOf(list),
-      );
+      const request = {
+        namespace,
+        ...listRequest(list),
+        mode: core.mode(list),
+        batchSize: VALUES_PER_MESSAGE,
+      };
+      const stream = cancelOnExit(list, (call) => rpc.listValues(request, streamOf(call)));
       for await (const res of stream) {
         // A server from before batch_size answers one key per message, in the response's own fields.
         for (const item of res.items.length > 0 ? res.items : [res]) {
@@ -148,8 +157,9 @@ export function createBulkMethods(core: ClientCore): BulkMethods {
         }
       }
     },
-    async *stream<T>(key: string, call?: CallOptions) {
-      for await (const res of rpc.stream({ namespace, key, mode: core.mode(call) }, streamOf(call))) {
+    async *stream<T>(key: string, call: CallOptions = {}) {
+      const request = { namespace, key, mode: core.mode(call) };
+      for await (const res of cancelOnExit(call, (options) => rpc.stream(request, streamOf(options)))) {
         yield core.decode(res.value, call) as T;
       }
     },

@@ -104,3 +104,24 @@ export function connectOptions(
 
 /** Turns a call's options into connect's, with the store's defaults filled in. */
 export type ConnectOptionsOf = (call: RequestOptions | undefined, shape?: CallShape) => ConnectCallOptions;
+
+/**
+ * A server stream that is cancelled when its reader stops early (a break, return or throw in its
+ * for-await loop, or a stream it stops iterating once it ends). connect-es leaves the HTTP/2
+ * stream open then, and with it the server's handler until the connection closes: a listing
+ * blocked on flow control with its LevelDB iterator, a watch in the change feed. `open` gets the
+ * call's options with a signal that also aborts at the end.
+ */
+export async function* cancelOnExit<O extends RequestOptions, T>(
+  options: O,
+  open: (options: O) => AsyncIterable<T>,
+): AsyncGenerator<T, void, undefined> {
+  const exit = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, exit.signal]) : exit.signal;
+  try {
+    yield* open({ ...options, signal });
+  } finally {
+    // After a stream that ended on its own this cancels nothing.
+    exit.abort();
+  }
+}

@@ -7,7 +7,7 @@ import type { Client } from "@connectrpc/connect";
 import type { StoreService, UploadRequest, UploadRequestSchema } from "../../gen/anykv/v1/store_pb.js";
 import type { KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import { precondition, type WriteConditions } from "./bulk-client.js";
-import type { ConnectOptionsOf, RequestOptions } from "./call-options.js";
+import { type ConnectOptionsOf, cancelOnExit, type RequestOptions } from "./call-options.js";
 import type { KeyInfo } from "./key-info.js";
 
 /** Bytes to upload: one array, or a stream of them (a Node Readable is one). */
@@ -112,16 +112,14 @@ export function createLargeValueMethods(deps: {
     },
 
     async *download(key, options = {}) {
-      const stream = rpc.download(
-        {
-          namespace,
-          key,
-          offset: BigInt(options.offset ?? 0),
-          length: BigInt(options.length ?? 0),
-          ...(options.ifRevision === undefined ? {} : { ifRevision: BigInt(options.ifRevision) }),
-        },
-        deps.rpcOptions(options, "stream"),
-      );
+      const request = {
+        namespace,
+        key,
+        offset: BigInt(options.offset ?? 0),
+        length: BigInt(options.length ?? 0),
+        ...(options.ifRevision === undefined ? {} : { ifRevision: BigInt(options.ifRevision) }),
+      };
+      const stream = cancelOnExit(options, (call) => rpc.download(request, deps.rpcOptions(call, "stream")));
       const whole = !options.offset && options.length === undefined;
       const hash = whole ? createHash("sha256") : undefined;
       let expected = "";

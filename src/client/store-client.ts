@@ -14,6 +14,7 @@ import {
 import {
   type CallOptions,
   type ConnectOptionsOf,
+  cancelOnExit,
   connectOptions,
   type ListKeysOptions,
   type RequestOptions,
@@ -244,7 +245,8 @@ export function createStore(options: StoreClientOptions): AnykvStore {
     async *keys(list = {}) {
       // Keys arrive in batches (one message per key costs more than the key).
       const request = { namespace, ...listRequest(list), batchSize: KEYS_PER_MESSAGE };
-      for await (const res of rpc.listKeys(request, rpcOptions(list, "stream"))) yield* res.keys;
+      for await (const res of cancelOnExit(list, (call) => rpc.listKeys(request, rpcOptions(call, "stream"))))
+        yield* res.keys;
     },
     ...createBulkMethods({
       rpc,

@@ -6,7 +6,7 @@ import {
 } from "../../gen/anykv/v1/store_pb.js";
 import type { Value, KeyInfo as WireKeyInfo } from "../../gen/anykv/v1/value_pb.js";
 import type { ModeName } from "../codec/typed-value.js";
-import { type ConnectOptionsOf, connectOptions, type RequestOptions } from "./call-options.js";
+import { type ConnectOptionsOf, cancelOnExit, connectOptions, type RequestOptions } from "./call-options.js";
 import { statusError } from "./errors.js";
 import type { KeyInfo } from "./key-info.js";
 
@@ -90,15 +90,16 @@ export function createWatchMethods(deps: {
       let delay = baseDelay;
       for (;;) {
         try {
-          const stream = deps.rpc.watch(
-            {
-              namespace: deps.namespace,
-              prefix: options.prefix ?? "",
-              startRevision: next,
-              includeValues: options.includeValues ?? false,
-              mode: deps.mode(options.mode),
-            },
-            (deps.rpcOptions ?? ((call) => connectOptions({}, call)))(options, "stream"),
+          const request = {
+            namespace: deps.namespace,
+            prefix: options.prefix ?? "",
+            startRevision: next,
+            includeValues: options.includeValues ?? false,
+            mode: deps.mode(options.mode),
+          };
+          const callOptions = deps.rpcOptions ?? ((call) => connectOptions({}, call));
+          const stream = cancelOnExit(options, (call) =>
+            deps.rpc.watch(request, callOptions(call, "stream")),
           );
           for await (const res of stream) {
             delay = baseDelay;
