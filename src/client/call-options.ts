@@ -106,11 +106,11 @@ export function connectOptions(
 export type ConnectOptionsOf = (call: RequestOptions | undefined, shape?: CallShape) => ConnectCallOptions;
 
 /**
- * A server stream that is cancelled when its reader stops early (a break, return or throw in its
- * for-await loop, or a stream it stops iterating once it ends). connect-es leaves the HTTP/2
- * stream open then, and with it the server's handler until the connection closes: a listing
- * blocked on flow control with its LevelDB iterator, a watch in the change feed. `open` gets the
- * call's options with a signal that also aborts at the end.
+ * A server stream that is cancelled when its reader stops before its end (a break, return or
+ * throw in the reader's for-await loop). connect-es leaves the HTTP/2 stream open then, and with
+ * it the server's handler until the connection closes: a listing blocked on flow control with its
+ * LevelDB iterator, a watch in the change feed. `open` gets the call's options with a signal that
+ * also aborts when the iteration ends, however it ends.
  */
 export async function* cancelOnExit<O extends RequestOptions, T>(
   options: O,
